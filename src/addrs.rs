@@ -1,0 +1,1 @@
+//! Addresses: the join key between config, graph, plan, state and the UI.

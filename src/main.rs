@@ -1,0 +1,6 @@
+//! The `cairn` binary: everything lives in [`cairn::cli`].
+
+fn main() {
+    let code = cairn::cli::main();
+    std::process::exit(code);
+}
