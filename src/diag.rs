@@ -364,7 +364,7 @@ mod tests {
     fn positions_are_one_based_and_count_chars() {
         let f = SourceFile::new("a.tf".into(), "a.tf".into(), "ab\nçd = 1\n".into());
         assert_eq!(f.pos(0).line, 1);
-        let p = f.pos(6); // 'd' after the two-byte ç
+        let p = f.pos(5); // the d after the two-byte ç
         assert_eq!((p.line, p.column), (2, 2));
         assert_eq!(f.line_text(2), "çd = 1");
     }
