@@ -9,6 +9,8 @@
 //! Does not own: evaluating argument expressions or locating errors in source
 //! (the caller attaches spans to [`FuncError`]).
 
+pub mod typeconv;
+
 use std::path::PathBuf;
 
 use crate::value::Value;
