@@ -40,6 +40,7 @@ pub mod config;
 pub mod diag;
 pub mod eval;
 pub mod graph;
+pub mod stack;
 pub mod syntax;
 pub mod value;
 

@@ -1,6 +1,99 @@
 //! The `cairn` command line.
+//!
+//! Owns: flags (Terraform's single-dash spellings as well as `--` forms, so
+//! a CI script can swap `terraform` for `cairn`), dispatch to one small
+//! module per command, terminal concerns (colour, `NO_COLOR`, TTY
+//! detection), and exit codes.
+//!
+//! Does not own: any pipeline step; commands call into `config`, `stack`,
+//! `syntax` and render what they return.
+
+mod args;
+mod fmt;
+mod graph;
+mod output;
+mod validate;
+
+use clap::Parser;
+
+pub use args::{Cli, Command};
+pub use output::Output;
+
+/// Long flags that Terraform spells with one dash (`-chdir=DIR`). Such
+/// arguments get a second dash before clap sees them.
+const SINGLE_DASH_FLAGS: &[&str] = &[
+    "chdir", "json", "no-color", "check", "diff", "recursive", "write", "list", "input", "var", "var-file", "type",
+    "out", "auto-approve", "detailed-exitcode", "target", "replace", "exclude", "parallelism", "lock", "lock-timeout",
+    "refresh", "refresh-only", "destroy", "compact", "raw", "state", "backup", "force", "help", "version",
+];
+
+/// Rewrites `-flag` and `-flag=value` into `--flag` forms clap understands.
+pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest_literal = false;
+    for a in args {
+        if rest_literal || a == "--" {
+            rest_literal = true;
+            out.push(a);
+            continue;
+        }
+        if let Some(stripped) = a.strip_prefix('-') {
+            if !stripped.starts_with('-') {
+                let name = stripped.split('=').next().unwrap_or("");
+                if SINGLE_DASH_FLAGS.contains(&name) {
+                    out.push(format!("-{a}"));
+                    continue;
+                }
+            }
+        }
+        out.push(a);
+    }
+    out
+}
 
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let args = normalize_args(std::env::args());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    run(cli)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> i32 {
+    let out = Output::detect(cli.no_color);
+    let dir = match &cli.chdir {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::path::PathBuf::from("."),
+    };
+    if cli.chdir.is_some() && !dir.is_dir() {
+        out.error(&format!("Error handling -chdir option: chdir {}: no such directory", dir.display()));
+        return 1;
+    }
+    match cli.command {
+        Command::Validate(a) => validate::run(&dir, &a, &out),
+        Command::Fmt(a) => fmt::run(&dir, &a, &out),
+        Command::Graph(a) => graph::run(&dir, &a, &out),
+        Command::Version => {
+            println!("cairn v{}", crate::VERSION);
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_flags_become_double() {
+        let args = normalize_args(["cairn", "-chdir=x", "validate", "-json", "-no-color", "-x", "--", "-json"].map(String::from));
+        assert_eq!(args, ["cairn", "--chdir=x", "validate", "--json", "--no-color", "-x", "--", "-json"]);
+    }
 }
