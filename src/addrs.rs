@@ -385,15 +385,13 @@ impl Target {
     /// without key names the no-key instance); `None` for a module.
     pub fn resource_instance(&self) -> Option<ResourceAddr> {
         match self {
-            Target::Resource { module, mode, type_name, name, key } => {
-                Some(ResourceAddr {
-                    module: module.clone(),
-                    mode: *mode,
-                    type_name: type_name.clone(),
-                    name: name.clone(),
-                    key: key.clone().unwrap_or_default(),
-                })
-            }
+            Target::Resource { module, mode, type_name, name, key } => Some(ResourceAddr {
+                module: module.clone(),
+                mode: *mode,
+                type_name: type_name.clone(),
+                name: name.clone(),
+                key: key.clone().unwrap_or_default(),
+            }),
             _ => None,
         }
     }
@@ -598,9 +596,10 @@ impl<'a> Parser<'a> {
             }
             Some('*') => return Err(self.err("Splat expressions ([*]) may not be used here.")),
             Some(c) if c.is_ascii_digit() => {
-                let text: String =
-                    std::iter::from_fn(|| self.chars.next_if(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-')))
-                        .collect();
+                let text: String = std::iter::from_fn(|| {
+                    self.chars.next_if(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'))
+                })
+                .collect();
                 if text.chars().all(|c| c.is_ascii_digit()) {
                     match text.parse::<i64>() {
                         Ok(i) => InstanceKey::Int(i),

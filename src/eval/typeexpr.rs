@@ -213,14 +213,16 @@ pub fn const_value(expr: &Expr) -> Result<Value, Diagnostic> {
                         let v = const_value(e)?;
                         match convert::convert(v, &Type::String) {
                             Ok(Value::String(s)) => out.push_str(&s),
-                            Ok(_) => {
-                                return Err(Diagnostic::error("Invalid template interpolation value")
-                                    .with_detail("The expression result is null. Cannot include a null value in a string template.")
-                                    .with_subject(e.span))
-                            }
+                            Ok(_) => return Err(Diagnostic::error("Invalid template interpolation value")
+                                .with_detail(
+                                    "The expression result is null. Cannot include a null value in a string template.",
+                                )
+                                .with_subject(e.span)),
                             Err(_) => {
                                 return Err(Diagnostic::error("Invalid template interpolation value")
-                                    .with_detail("Cannot include the given value in a string template: string required.")
+                                    .with_detail(
+                                        "Cannot include the given value in a string template: string required.",
+                                    )
                                     .with_subject(e.span))
                             }
                         }
@@ -499,7 +501,10 @@ mod tests {
         );
         let var = e(ExprKind::GetAttr { expr: Box::new(kw("var")), name: Ident { name: "y".into(), span: sp() } });
         let d = const_value(&var).unwrap_err();
-        assert_eq!((d.summary.as_str(), d.detail.as_str()), ("Variables not allowed", "Variables may not be used here."));
+        assert_eq!(
+            (d.summary.as_str(), d.detail.as_str()),
+            ("Variables not allowed", "Variables may not be used here.")
+        );
         let d = const_value(&call("upper", vec![string("x")])).unwrap_err();
         assert_eq!(
             (d.summary.as_str(), d.detail.as_str()),
@@ -512,7 +517,10 @@ mod tests {
         let t = call("object", vec![obj(vec![("a", call("optional", vec![kw("number"), string("x")]))])]);
         let d = parse_type(&t).unwrap_err();
         assert_eq!(d.summary, "Invalid default value for optional attribute");
-        assert_eq!(d.detail, "This default value is not compatible with the attribute's type constraint: a number is required.");
+        assert_eq!(
+            d.detail,
+            "This default value is not compatible with the attribute's type constraint: a number is required."
+        );
         let t = call(
             "object",
             vec![obj(vec![(
@@ -533,7 +541,10 @@ mod tests {
             detail(&call("list", vec![kw("string"), kw("number")])),
             "The list type constructor requires one argument specifying the element type."
         );
-        assert_eq!(detail(&call("list", vec![])), "The list type constructor requires one argument specifying the element type.");
+        assert_eq!(
+            detail(&call("list", vec![])),
+            "The list type constructor requires one argument specifying the element type."
+        );
         assert_eq!(detail(&kw("set")), "The set type constructor requires one argument specifying the element type.");
         assert_eq!(
             detail(&kw("tuple")),
@@ -551,11 +562,17 @@ mod tests {
         assert_eq!(detail(&call("optional", vec![kw("string")])), optional);
         assert_eq!(detail(&call("list", vec![call("optional", vec![kw("string")])])), optional);
         assert_eq!(
-            detail(&call("object", vec![obj(vec![("a", call("optional", vec![call("optional", vec![kw("string")])]))])])),
+            detail(&call(
+                "object",
+                vec![obj(vec![("a", call("optional", vec![call("optional", vec![kw("string")])]))])]
+            )),
             optional
         );
         assert_eq!(
-            detail(&call("object", vec![obj(vec![("a", call("optional", vec![kw("string"), string("x"), num(1.0)]))])])),
+            detail(&call(
+                "object",
+                vec![obj(vec![("a", call("optional", vec![kw("string"), string("x"), num(1.0)]))])]
+            )),
             "Optional attribute modifier expects at most two arguments: the attribute type, and a default value."
         );
         assert_eq!(
@@ -565,8 +582,14 @@ mod tests {
         assert_eq!(detail(&kw("foo")), "The keyword \"foo\" is not a valid type specification.");
         assert_eq!(detail(&call("foo", vec![kw("string")])), "Keyword \"foo\" is not a valid type constructor.");
         assert_eq!(detail(&call("string", vec![])), "Primitive type keyword \"string\" does not expect arguments.");
-        assert_eq!(detail(&call("any", vec![kw("string")])), "Type constraint keyword \"any\" does not expect arguments.");
-        assert_eq!(detail(&call("tuple", vec![kw("string")])), "Tuple type constructor requires a list of element types.");
+        assert_eq!(
+            detail(&call("any", vec![kw("string")])),
+            "Type constraint keyword \"any\" does not expect arguments."
+        );
+        assert_eq!(
+            detail(&call("tuple", vec![kw("string")])),
+            "Tuple type constructor requires a list of element types."
+        );
         assert_eq!(
             detail(&call("object", vec![tuple(vec![kw("string")])])),
             "Object type constructor requires a map whose keys are attribute names and whose values are the corresponding attribute types."
@@ -575,7 +598,8 @@ mod tests {
         assert_eq!(detail(&obj(vec![("a", kw("string"))])), general);
         assert_eq!(detail(&tuple(vec![kw("string")])), general);
         assert_eq!(detail(&e(ExprKind::Parens(Box::new(kw("string"))))), general);
-        let quoted_key = e(ExprKind::Object(vec![ObjectItem { key: ObjectKey::Expr(string("a")), value: kw("string") }]));
+        let quoted_key =
+            e(ExprKind::Object(vec![ObjectItem { key: ObjectKey::Expr(string("a")), value: kw("string") }]));
         assert_eq!(detail(&call("object", vec![quoted_key])), "Object constructor map keys must be attribute names.");
         assert_eq!(
             detail(&call("object", vec![obj(vec![("a", kw("string")), ("a", kw("number"))])])),
@@ -591,7 +615,9 @@ mod tests {
         assert_eq!(d.summary, "Invalid quoted type constraints");
         assert!(d.detail.ends_with("Remove the quotes around \"string\"."), "{}", d.detail);
         let d = parse_type(&string("list")).unwrap_err();
-        assert!(d.detail.ends_with("write list(string) instead to explicitly indicate that the list elements are strings."));
+        assert!(d
+            .detail
+            .ends_with("write list(string) instead to explicitly indicate that the list elements are strings."));
         let d = parse_type(&string("map")).unwrap_err();
         assert!(d.detail.contains("write map(string) instead"));
         let d = parse_type(&string("number")).unwrap_err();

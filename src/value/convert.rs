@@ -385,11 +385,7 @@ fn reunify_map(out: BTreeMap<String, Value>, path: &mut Vec<Step>) -> Result<BTr
 
 /// The single element type for a collection of `any`, or Terraform's
 /// "all list elements must have the same type".
-fn unify_elements<'a>(
-    items: impl Iterator<Item = &'a Value>,
-    path: &[Step],
-    kind: &str,
-) -> Result<Type, ConvertError> {
+fn unify_elements<'a>(items: impl Iterator<Item = &'a Value>, path: &[Step], kind: &str) -> Result<Type, ConvertError> {
     let tys: Vec<Type> = items.map(Value::type_of).collect();
     match unify(&tys) {
         // `any` only unifies values whose types are all unknown (nulls).
@@ -645,10 +641,7 @@ pub fn unify(types: &[Type]) -> Option<Type> {
     if candidates.is_empty() {
         return Some(Type::Any);
     }
-    candidates
-        .into_iter()
-        .find(|want| types.iter().all(|t| t == *want || convertible_for_unify(t, want)))
-        .cloned()
+    candidates.into_iter().find(|want| types.iter().all(|t| t == *want || convertible_for_unify(t, want))).cloned()
 }
 
 /// Conversions unification may use: like [`convertible`], but a string is
@@ -859,10 +852,7 @@ mod tests {
         // Nested: map(object({a=optional(string,"d"), n=optional(object({x=optional(number,1)}), {})}))
         let inner = otype(vec![("x", opt(Type::Number, Some(n(1.0))))]);
         let elem = otype(vec![("a", opt(Type::String, Some(s("d")))), ("n", opt(inner, Some(obj(vec![]))))]);
-        let v = obj(vec![
-            ("k", obj(vec![])),
-            ("j", obj(vec![("a", s("z")), ("n", obj(vec![("x", n(2.0))]))])),
-        ]);
+        let v = obj(vec![("k", obj(vec![])), ("j", obj(vec![("a", s("z")), ("n", obj(vec![("x", n(2.0))]))]))]);
         let got = convert(v, &map(elem.clone())).unwrap();
         let want = Value::Map(
             [

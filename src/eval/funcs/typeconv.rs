@@ -38,7 +38,9 @@ pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
 fn convert_arg(name: &str, args: &[Value], target: &Type) -> Result<Value, FuncError> {
     let v = match args {
         [v] => v,
-        [] => return Err(FuncError::new(format!("Function \"{name}\" expects 1 argument(s). Missing value for \"v\"."))),
+        [] => {
+            return Err(FuncError::new(format!("Function \"{name}\" expects 1 argument(s). Missing value for \"v\".")))
+        }
         _ => return Err(FuncError::new(format!("Function \"{name}\" expects only 1 argument(s)."))),
     };
     convert(v.clone(), target).map_err(|_| {
@@ -48,7 +50,10 @@ fn convert_arg(name: &str, args: &[Value], target: &Type) -> Result<Value, FuncE
                 format!("cannot convert this sensitive string to {}", constraint_name(target))
             }
             (Value::String(s), Type::Number) => {
-                format!("cannot convert {} to number; given string must be a decimal representation of a number", quote(s))
+                format!(
+                    "cannot convert {} to number; given string must be a decimal representation of a number",
+                    quote(s)
+                )
             }
             (Value::String(s), Type::Bool) => {
                 format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", quote(s))
@@ -100,7 +105,10 @@ mod tests {
             "Invalid value for \"v\" parameter: cannot convert \"True\" to bool; only the strings \"true\" or \"false\" are allowed."
         );
         assert_eq!(err("tobool", n(1.0)), "Invalid value for \"v\" parameter: cannot convert number to bool.");
-        assert_eq!(err("tonumber", Value::Bool(true)), "Invalid value for \"v\" parameter: cannot convert bool to number.");
+        assert_eq!(
+            err("tonumber", Value::Bool(true)),
+            "Invalid value for \"v\" parameter: cannot convert bool to number."
+        );
         assert_eq!(
             err("tostring", Value::Tuple(vec![n(1.0)])),
             "Invalid value for \"v\" parameter: cannot convert tuple to string."
@@ -118,7 +126,10 @@ mod tests {
             err("tolist", Value::Tuple(vec![n(1.0), Value::Bool(true)])),
             "Invalid value for \"v\" parameter: cannot convert tuple to list of any single type."
         );
-        assert_eq!(err("tolist", s("a")), "Invalid value for \"v\" parameter: cannot convert string to list of any single type.");
+        assert_eq!(
+            err("tolist", s("a")),
+            "Invalid value for \"v\" parameter: cannot convert string to list of any single type."
+        );
         assert_eq!(
             err("tolist", Value::object([("a", n(1.0))])),
             "Invalid value for \"v\" parameter: cannot convert object to list of any single type."
