@@ -1705,4 +1705,12 @@ fn describe(kind: K, text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn smoke() {
+        let (b, d) = parse("a = 1\n", FileId(0));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(b.attributes.len(), 1, "{b:?}");
+    }
 }
