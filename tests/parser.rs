@@ -700,8 +700,8 @@ fn malformed_inputs_are_located() {
     expect_error("a = [for x xs : x]\n", "Invalid 'for' expression", "xs");
     expect_error("a = b ? c\n", "Missing false expression in conditional", "\n");
     expect_error("a = b.\n", "Invalid attribute name", "\n");
-    expect_error("a = b[1\n", "Missing close bracket on index", "\n");
-    expect_error("a = (1\n", "Unbalanced parentheses", "\n");
+    expect_error("a = b[1\n", "Missing close bracket on index", "");
+    expect_error("a = (1\n", "Unbalanced parentheses", "");
     expect_error("a = { b = 1\n", "Unterminated object constructor", "{");
     expect_error("}\n", "Argument or block definition required", "}");
     expect_error("b \"x${y}\" {}\n", "Invalid string literal", "${");
