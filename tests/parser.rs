@@ -822,3 +822,104 @@ fn large_file_parses() {
     assert!(d.is_empty());
     assert_eq!(body.attributes.len(), 1);
 }
+
+// ----- JSON syntax ------------------------------------------------------------
+
+fn json_ok(src: &str) -> Body {
+    let (body, d) = json::parse(src, F);
+    assert!(d.is_empty(), "unexpected diagnostics: {d:#?}");
+    body
+}
+
+#[test]
+fn json_configuration_maps_to_blocks() {
+    let src = std::fs::read_to_string(fixtures_dir().join("main.tf.json")).unwrap();
+    let body = json_ok(&src);
+    assert!(body.attributes.is_empty(), "{:?}", body.attributes);
+    let kinds: Vec<&str> = body.blocks.iter().map(|b| b.kind.name.as_str()).collect();
+    assert_eq!(kinds, ["terraform", "variable", "locals", "resource", "resource", "module", "output", "moved"]);
+
+    let tf = &body.blocks[0];
+    assert_eq!(sx(&tf.body.attribute("required_version").unwrap().expr), "\">= 1.5\"");
+    assert_eq!(tf.body.blocks[0].kind.name, "required_providers");
+    assert_eq!(sx(&tf.body.blocks[0].body.attribute("google").unwrap().expr), "{<\"source\">=\"hashicorp/google\"}");
+    assert_eq!(tf.body.blocks[1].kind.name, "backend");
+    assert_eq!(tf.body.blocks[1].labels[0].name, "gcs");
+
+    let var = &body.blocks[1];
+    assert_eq!(var.labels[0].name, "zones");
+    assert_eq!(sx(&var.body.attribute("type").unwrap().expr), "list(string)");
+    assert_eq!(sx(&var.body.attribute("default").unwrap().expr), "[\"a\", \"b\"]");
+    let validation = &var.body.blocks[0];
+    assert_eq!(validation.kind.name, "validation");
+    assert_eq!(sx(&validation.body.attribute("condition").unwrap().expr), "tmpl(${(length(var.zones) > 0)})");
+
+    let locals = &body.blocks[2];
+    assert_eq!(sx(&locals.body.attribute("name").unwrap().expr), "tmpl(\"app-\" ${var.project})");
+    assert_eq!(sx(&locals.body.attribute("n").unwrap().expr), "3");
+    assert_eq!(sx(&locals.body.attribute("on").unwrap().expr), "true");
+    assert_eq!(sx(&locals.body.attribute("nothing").unwrap().expr), "null");
+
+    let a = &body.blocks[3];
+    assert_eq!(a.labels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["terraform_data", "a"]);
+    let lifecycle = &a.body.blocks[0];
+    assert_eq!(lifecycle.kind.name, "lifecycle");
+    assert_eq!(sx(&lifecycle.body.attribute("ignore_changes").unwrap().expr), "[input]");
+    let b = &body.blocks[4];
+    assert_eq!(b.labels[1].name, "b");
+    assert_eq!(sx(&b.body.attribute("depends_on").unwrap().expr), "[terraform_data.a]");
+    let provs: Vec<_> = b.body.blocks_of("provisioner").collect();
+    assert_eq!(provs.len(), 2);
+    assert_eq!(provs[1].labels[0].name, "local-exec");
+    assert_eq!(sx(&provs[1].body.attribute("command").unwrap().expr), "\"echo bye\"");
+
+    let module = &body.blocks[5];
+    assert_eq!(sx(&module.body.attribute("providers").unwrap().expr), "{google=google.west}");
+    let moved = &body.blocks[7];
+    assert_eq!(sx(&moved.body.attribute("from").unwrap().expr), "terraform_data.old");
+
+    // Spans point at the keys.
+    assert_eq!(text(&src, var.labels[0].span), "\"zones\"");
+    assert_eq!(text(&src, body.blocks[2].body.attribute("n").unwrap().name.span), "\"n\"");
+    let ExprKind::Template(t) = &body.blocks[2].body.attribute("name").unwrap().expr.kind else { panic!() };
+    let TemplatePart::Interp(e) = &t.parts[1] else { panic!() };
+    assert_eq!(text(&src, e.span), "var.project");
+}
+
+#[test]
+fn json_tfvars_are_attributes() {
+    let body = json_ok(r#"{"project": "p", "zones": ["a"], "sizes": {"a": 1}}"#);
+    assert_eq!(body.attributes.len(), 3);
+    assert_eq!(sx(&body.attributes[2].expr), "{<\"a\">=1}");
+}
+
+#[test]
+fn json_errors_are_located() {
+    let cases = [
+        (r#"{"a": }"#, "}"),
+        (r#"{"a": 1,}"#, "}"),
+        (r#"{"a" 1}"#, "1"),
+        (r#"{"a": 1"#, ""),
+        (r#"{"a": "x"#, "\""),
+        (r#"[1]"#, "[1]"),
+        (r#"{"a": 1} x"#, "x"),
+        ("", ""),
+    ];
+    for (src, subject) in cases {
+        let (_, d) = json::parse(src, F);
+        assert!(d.has_errors(), "{src}");
+        assert_eq!(text(src, d.iter().next().unwrap().subject.unwrap()), subject, "{src}: {d:#?}");
+    }
+    let src = r#"{"locals": {"a": "${1 +}"}, "resource": {"x": "y"}}"#;
+    let (_, d) = json::parse(src, F);
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert_eq!(text(src, d.iter().nth(1).unwrap().subject.unwrap()), "\"y\"");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let (_, d) = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || json::parse(&deep, F))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(summaries(&d), ["Nesting too deep"]);
+}

@@ -56,7 +56,13 @@ pub fn parse_template(src: &str, file: FileId, offset: usize) -> (Template, Diag
 
 /// Parses `src` as a single expression (for `-var` values and `terraform console`-like uses).
 pub fn parse_expr(src: &str, file: FileId) -> (Option<super::ast::Expr>, Diagnostics) {
-    let mut p = Parser::new(src, file, 0, lexer::lex(src, file));
+    parse_expr_at(src, file, 0)
+}
+
+/// [`parse_expr`] for an expression found at byte `offset` of a file (such as
+/// a `*.tf.json` string holding a traversal), for spans.
+pub fn parse_expr_at(src: &str, file: FileId, offset: usize) -> (Option<super::ast::Expr>, Diagnostics) {
+    let mut p = Parser::new(src, file, offset, lexer::lex(src, file));
     p.nl.push(false);
     let expr = p.parse_expression().ok();
     if expr.is_some() {
