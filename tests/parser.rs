@@ -923,3 +923,32 @@ fn json_errors_are_located() {
         .unwrap();
     assert_eq!(summaries(&d), ["Nesting too deep"]);
 }
+
+/// A longer fuzz run: `FUZZ_ITERS=200000 cargo test --test parser fuzz_long -- --ignored`.
+#[test]
+#[ignore]
+fn fuzz_long() {
+    let iters: u64 = std::env::var("FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let mut state: u64 = 0x2545F4914F6CDD1D;
+    let mut rnd = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces: &[&str] = &[
+        "a", "b", " ", "\n", "\"", "${", "%{", "}", "~}", "${~", "{", "[", "]", "(", ")", "=", "==", "?", ":", "::",
+        ",", ".", ".*", "[*]", "...", "=>", "for", "in", "if", "else", "endif", "endfor", "<<EOT\n", "<<-EOT\n", "EOT\n",
+        "  EOT", "1", "0.5", "#", "//", "/*", "*/", "\\", "\\u", "é", "\0", "-", "!", "&&", "true", "null", "x y {", "'",
+        "$${", "%%{", "\r\n", "\t", "1e", "provider::", "f(", "\"\\\"",
+    ];
+    for _ in 0..iters {
+        let n = (rnd() % 30) as usize;
+        let src: String = (0..n).map(|_| pieces[(rnd() % pieces.len() as u64) as usize]).collect();
+        let _ = parser::parse(&src, F);
+        let _ = parser::parse_expr(&src, F);
+        let _ = parser::parse_template(&src, F, 0);
+        let j: String = (0..n).map(|_| ["{", "}", "[", "]", "\"a\"", ":", ",", "1", "\"${x}\"", "\"\\u00e9\"", "é", "null", " "][(rnd() % 13) as usize]).collect();
+        let _ = json::parse(&j, F);
+    }
+}

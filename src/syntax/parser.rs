@@ -1719,4 +1719,52 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(b.attributes.len(), 1, "{b:?}");
     }
+
+    fn lits(lines: &[&str]) -> Vec<Flat> {
+        lines.iter().map(|s| Flat::Lit(s.to_string())).collect()
+    }
+
+    fn texts(flat: &[Flat]) -> Vec<String> {
+        flat.iter()
+            .map(|f| match f {
+                Flat::Lit(s) => s.clone(),
+                _ => "<seq>".to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn flush_heredoc_uses_smallest_indent_and_keeps_blank_lines() {
+        let mut flat = lits(&["    a\n", "      b\n", "\n", "   \n", "    c\n"]);
+        flush_heredoc(&mut flat);
+        assert_eq!(texts(&flat), ["a\n", "  b\n", "\n", "   \n", "c\n"]);
+        let mut flat = lits(&["\tx\n", "\t\ty\n"]);
+        flush_heredoc(&mut flat);
+        assert_eq!(texts(&flat), ["x\n", "\ty\n"]);
+        let mut flat = vec![Flat::Lit("  a\n".into()), Flat::Else(Span::default()), Flat::Lit("\n".into())];
+        flush_heredoc(&mut flat);
+        assert_eq!(texts(&flat), ["  a\n", "<seq>", "\n"]);
+    }
+
+    #[test]
+    fn unescape_only_touches_sequences() {
+        assert_eq!(unescape_sequences("$${a} %%{b} $$ %% \\n"), "${a} %{b} $$ %% \\n");
+    }
+
+    #[test]
+    fn newline_significance_follows_brackets() {
+        let (b, d) = parse("a = [\n1,\n2\n]\nb = (\n1\n)\nc = {\nx = 1\n}\n", FileId(0));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(b.attributes.len(), 3);
+        let (_, d) = parse("a = 1\n+ 2\n", FileId(0));
+        assert!(d.has_errors());
+    }
+
+    #[test]
+    fn comment_newline_span_is_the_newline() {
+        let src = "a = 1 # c\n";
+        let p = Parser::new(src, FileId(0), 0, lexer::lex(src, FileId(0)));
+        let nl = p.toks.iter().find(|t| t.kind == K::Newline).unwrap();
+        assert_eq!((nl.span.start, nl.span.end), (9, 10));
+    }
 }
