@@ -326,7 +326,7 @@ impl Mapper {
             match top_level_labels(&key.name) {
                 Some(n) => self.blocks(key, value, n, &mut Vec::new(), &mut body.blocks),
                 None => {
-                    let expr = self.expr(value, false, 0);
+                    let expr = self.expr(value, false);
                     body.attributes.push(Attribute { name: self.ident(key), expr, span: key.span.to(value.span) });
                 }
             }
@@ -387,7 +387,7 @@ impl Mapper {
                 }
             }
             let as_expr = is_expression_attribute(parent, &key.name);
-            let expr = self.expr(value, as_expr, 0);
+            let expr = self.expr(value, as_expr);
             body.attributes.push(Attribute { name: self.ident(key), expr, span: key.span.to(value.span) });
         }
         body
@@ -395,14 +395,14 @@ impl Mapper {
 
     /// A JSON value as an expression. With `as_expr`, strings (also inside
     /// arrays and objects, keys included) hold native expressions.
-    fn expr(&mut self, node: &JNode, as_expr: bool, depth: usize) -> Expr {
+    fn expr(&mut self, node: &JNode, as_expr: bool) -> Expr {
         let span = node.span;
         let kind = match &node.value {
             JValue::Null => ExprKind::Null,
             JValue::Bool(b) => ExprKind::Bool(*b),
             JValue::Number(n) => ExprKind::Number(*n),
             JValue::String(s, offset) => return self.string(s, *offset, span, as_expr),
-            JValue::Array(items) => ExprKind::Tuple(items.iter().map(|i| self.expr(i, as_expr, depth + 1)).collect()),
+            JValue::Array(items) => ExprKind::Tuple(items.iter().map(|i| self.expr(i, as_expr)).collect()),
             JValue::Object(members) => ExprKind::Object(
                 members
                     .iter()
@@ -413,7 +413,7 @@ impl Mapper {
                             ExprKind::Variable(name) if as_expr => ObjectKey::Ident(Ident { name: name.clone(), span: k.span }),
                             _ => ObjectKey::Expr(key_expr),
                         };
-                        ObjectItem { key, value: self.expr(v, as_expr, depth + 1) }
+                        ObjectItem { key, value: self.expr(v, as_expr) }
                     })
                     .collect(),
             ),
