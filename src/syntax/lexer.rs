@@ -16,6 +16,14 @@ pub fn lex(src: &str, file: FileId) -> Vec<Token> {
         .run()
 }
 
+/// Lexes `src` as a bare template (no quotes, no heredoc marker): literal
+/// text becomes [`TokenKind::StringLit`] tokens (one line at most each) and
+/// `${ }` / `%{ }` sequences are lexed as in a quoted string. The last token
+/// is always [`TokenKind::Eof`].
+pub fn lex_template(src: &str, file: FileId) -> Vec<Token> {
+    Lexer { src, bytes: src.as_bytes(), pos: 0, file, tokens: Vec::new(), modes: vec![Mode::Bare] }.run()
+}
+
 #[derive(Debug)]
 enum Mode {
     /// Expression tokens. `template` when this is the inside of a `${ }` or
@@ -23,6 +31,8 @@ enum Mode {
     Normal { braces: u32, template: bool },
     Quoted,
     Heredoc { marker: String, line_start: bool },
+    /// A bare template: like a heredoc without a closing marker.
+    Bare,
 }
 
 struct Lexer<'a> {
@@ -41,7 +51,7 @@ impl<'a> Lexer<'a> {
             match self.modes.last() {
                 Some(Mode::Normal { .. }) | None => self.normal(),
                 Some(Mode::Quoted) => self.quoted(),
-                Some(Mode::Heredoc { .. }) => self.heredoc(),
+                Some(Mode::Heredoc { .. }) | Some(Mode::Bare) => self.heredoc(),
             }
             if self.pos == before && self.pos < self.bytes.len() {
                 // Defensive: never loop without progress.
@@ -300,8 +310,10 @@ impl<'a> Lexer<'a> {
     fn heredoc(&mut self) {
         let (marker, line_start) = match self.modes.last() {
             Some(Mode::Heredoc { marker, line_start }) => (marker.clone(), *line_start),
+            Some(Mode::Bare) => (String::new(), false),
             _ => return,
         };
+        let bare = matches!(self.modes.last(), Some(Mode::Bare));
         let start = self.pos;
         if line_start {
             let line_end = self.src[start..].find('\n').map(|i| start + i).unwrap_or(self.bytes.len());
@@ -338,7 +350,9 @@ impl<'a> Lexer<'a> {
             self.emit(TokenKind::StringLit, start, i);
         }
         // End of file inside a heredoc: the parser reports the missing marker.
-        self.modes.pop();
+        if !bare {
+            self.modes.pop();
+        }
     }
 
     fn set_line_start(&mut self, value: bool) {
