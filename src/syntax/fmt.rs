@@ -296,7 +296,9 @@ fn scan_bodies(src: &str, toks: &[Token]) -> Result<Vec<Edit>, Diagnostic> {
                             if toks[k].kind != K::CQuote || !literal {
                                 return Err(err("Invalid block label", "Block labels must be quoted literal strings.", u));
                             }
-                            labels.push(unescape(&text));
+                            // Terraform keeps only labels that lex as one
+                            // literal token (or none).
+                            labels.push(if literal_pieces(&text) <= 1 { unescape(&text) } else { None });
                             j = k + 1;
                         }
                         K::Comment if !u.text(src).ends_with('\n') => j += 1,
@@ -408,6 +410,39 @@ fn format_type_expr(src: &str, expr: &[Token]) -> Option<Vec<FTok>> {
         },
         _ => None,
     }
+}
+
+/// How many tokens HCL's scanner makes of a quoted literal: it splits off
+/// every `$` and `%` (with a following `${`/`%{` for the escapes `$${` and
+/// `%%{`) from the runs of other characters.
+fn literal_pieces(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut pieces = 0;
+    let mut in_run = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            c @ (b'$' | b'%') => {
+                in_run = false;
+                pieces += 1;
+                i += 1;
+                if b.get(i) == Some(&c) && b.get(i + 1) == Some(&b'{') {
+                    i += 2;
+                    if b.get(i) == Some(&b'~') {
+                        i += 1;
+                    }
+                }
+            }
+            c => {
+                if !in_run {
+                    pieces += 1;
+                    in_run = true;
+                }
+                i += if c == b'\\' { 2 } else { 1 };
+            }
+        }
+    }
+    pieces
 }
 
 /// Decodes a quoted label's escapes; `None` if they are invalid (Terraform
