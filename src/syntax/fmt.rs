@@ -38,7 +38,7 @@ pub fn format(src: &str) -> Result<String, Diagnostics> {
         Some(rest) => (rest, 3),
         None => (src, 0),
     };
-    let raw = lex(src, FileId(0));
+    let raw = fix_heredoc_ends(src, lex(src, FileId(0)));
     let diags = check_tokens(src, &raw, offset);
     if diags.has_errors() {
         return Err(diags);
@@ -49,6 +49,14 @@ pub fn format(src: &str) -> Result<String, Diagnostics> {
     };
     let mut toks = build_tokens(src, &raw, edits);
     layout(&mut toks);
+    // Whitespace after the last token of a file without a final newline
+    // survives, one space per byte (Terraform keeps the end-of-file token's
+    // original gap).
+    let tail_start = raw.iter().rev().nth(1).map_or(0, |t| t.span.end as usize);
+    let tail = src.len().saturating_sub(tail_start);
+    if tail > 0 {
+        toks.push(FTok { spaces: tail, ..FTok::new(K::Eof, "") });
+    }
     let mut out = String::with_capacity(src.len() + src.len() / 4);
     for t in &toks {
         for _ in 0..t.spaces {
@@ -57,6 +65,57 @@ pub fn format(src: &str) -> Result<String, Diagnostics> {
         out.push_str(&t.text);
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// Lexer workaround
+
+/// HCL ends a heredoc at a line that is its marker once surrounding
+/// whitespace (both sides) is trimmed; our lexer trims only the left side,
+/// so `EOT` followed by spaces or tabs stays heredoc text. Such a line is
+/// split here into the closing marker and a newline, and the rest of the
+/// file is lexed again (as top-level expression text, which is where nearly
+/// every heredoc lives).
+fn fix_heredoc_ends(src: &str, mut toks: Vec<Token>) -> Vec<Token> {
+    let mut markers: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        match t.kind {
+            K::OHeredoc => {
+                let text = t.text(src).trim_end_matches(['\n', '\r']);
+                markers.push(text.trim_start_matches('<').trim_start_matches('-').to_string());
+            }
+            K::CHeredoc => {
+                markers.pop();
+            }
+            K::StringLit if !markers.is_empty() => {
+                let text = t.text(src);
+                let at_line_start = i > 0 && matches!(toks[i - 1].kind, K::OHeredoc | K::StringLit) && toks[i - 1].text(src).ends_with('\n');
+                let marker = markers.last().map(String::as_str).unwrap_or("");
+                if at_line_start && text.ends_with('\n') && text.trim() == marker {
+                    let start = t.span.start as usize;
+                    let nl = if text.ends_with("\r\n") { 2 } else { 1 };
+                    let end = t.span.end as usize;
+                    let file = t.span.file;
+                    toks.truncate(i);
+                    toks.push(Token { kind: K::CHeredoc, span: Span::new(file, start, end - nl) });
+                    toks.push(Token { kind: K::Newline, span: Span::new(file, end - nl, end) });
+                    toks.extend(lex(&src[end..], file).into_iter().map(|mut r| {
+                        r.span.start += end as u32;
+                        r.span.end += end as u32;
+                        r
+                    }));
+                    markers.pop();
+                    i += 2;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    toks
 }
 
 // ---------------------------------------------------------------------------
