@@ -384,7 +384,11 @@ fn scan_bodies(src: &str, toks: &[Token]) -> Result<Vec<Edit>, Diagnostic> {
                     }
                     edits.push(Edit { start: i + 1, end: j, with });
                 }
-                let after = &toks[j + 1];
+                let mut a = j + 1;
+                while toks[a].kind == K::Comment && !toks[a].text(src).ends_with('\n') {
+                    a += 1;
+                }
+                let after = &toks[a];
                 let one_line = !(is_line_end(src, after) || after.kind == K::CBrace);
                 if one_line && path.last().is_some_and(|p| p.1) {
                     return Err(err(
