@@ -912,7 +912,7 @@ fn graphemes(s: &str) -> usize {
             }
         };
         if is_regional(v) {
-            ri_odd = if extends { false } else { true };
+            ri_odd = !extends;
         } else {
             ri_odd = false;
         }
