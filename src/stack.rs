@@ -662,7 +662,7 @@ impl<'a> StackEval<'a> {
                     let msg = self.condition_message(&node.module, mi, cond);
                     self.diags.push(
                         Diagnostic::error("Invalid value for variable")
-                            .with_detail(format!("{msg}\n\nThis was checked by the validation rule at {}.", self.location(cond.condition.span)))
+                            .with_detail(msg)
                             .with_subject(var.span),
                     );
                 }
@@ -673,11 +673,6 @@ impl<'a> StackEval<'a> {
                 ),
             }
         }
-    }
-
-    fn location(&self, span: Span) -> String {
-        let _ = span;
-        "the variable's validation block".to_string()
     }
 
     fn condition_message(&mut self, path: &[String], mi: &ModuleInstance, cond: &Condition) -> String {

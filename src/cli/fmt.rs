@@ -24,7 +24,12 @@ pub fn run(dir: &Path, args: &FmtArgs, out: &Output) -> i32 {
                 if args.check {
                     return if f == src { 0 } else { 3 };
                 }
-                print!("{f}");
+                // `terraform fmt -` always ends its output with a newline.
+                if f.ends_with('\n') || f.is_empty() {
+                    print!("{f}");
+                } else {
+                    println!("{f}");
+                }
                 0
             }
             Err(d) => {

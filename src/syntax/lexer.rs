@@ -318,7 +318,9 @@ impl<'a> Lexer<'a> {
         if line_start {
             let line_end = self.src[start..].find('\n').map(|i| start + i).unwrap_or(self.bytes.len());
             let line = self.src[start..line_end].trim_end_matches('\r');
-            if line.trim_start_matches([' ', '\t']) == marker {
+            // The closing marker may be indented and followed by blanks;
+            // the token keeps both, as hclsyntax's does (fmt preserves them).
+            if line.trim_matches([' ', '\t']) == marker {
                 self.modes.pop();
                 self.emit(TokenKind::CHeredoc, start, start + line.len());
                 return;
