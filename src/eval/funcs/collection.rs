@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::{
     as_bool, as_number, as_string, expect_int, expect_map, expect_number, expect_seq, expect_string,
     expect_strings, func, invalid, list_of_strings, unify, FResult, Func, FuncContext, FuncError, Ret, NULLS,
-    UNKNOWNS,
+    SHALLOW, UNKNOWNS,
 };
 use crate::value::{Type, Value};
 
@@ -30,8 +30,8 @@ pub(crate) const FUNCS: &[Func] = &[
     func("element", &["list", "index"], None, Ret::Any, UNKNOWNS, element),
     func("flatten", &["list"], None, Ret::Any, UNKNOWNS, flatten),
     func("index", &["list", "value"], None, Ret::Num, 0, index),
-    func("keys", &["inputMap"], None, Ret::Any, UNKNOWNS, keys),
-    func("length", &["value"], None, Ret::Num, UNKNOWNS, length),
+    func("keys", &["inputMap"], None, Ret::Any, UNKNOWNS | SHALLOW, keys),
+    func("length", &["value"], None, Ret::Num, UNKNOWNS | SHALLOW, length),
     func("lookup", &["inputMap", "key"], Some("default"), Ret::Any, UNKNOWNS, lookup),
     func("matchkeys", &["values", "keys", "searchset"], None, Ret::Any, 0, matchkeys),
     func("merge", &[], Some("maps"), Ret::Any, NULLS | UNKNOWNS, merge),
@@ -561,7 +561,9 @@ mod tests {
     #[test]
     fn unknowns_and_marks() {
         assert_eq!(js("length", vec![tup(vec![Value::unknown(), n(1.0)])]), "2");
-        assert_eq!(js("length", vec![tup(vec![s("a"), s("b").mark_sensitive()])]), "2");
+        assert_eq!(call_ok("length", vec![tup(vec![s("a"), s("b").mark_sensitive()])]), n(2.0));
+        assert_eq!(call_ok("length", vec![tup(vec![s("a")]).mark_sensitive()]), n(1.0).mark_sensitive());
+        assert_eq!(call_ok("keys", vec![Value::object([("a", n(1.0).mark_sensitive())])]), strs(&["a"]));
         assert_eq!(call_ok("length", vec![Value::unknown()]), Value::Unknown(Type::Number));
         assert_eq!(call_ok("coalesce", vec![Value::unknown(), s("a")]), Value::unknown());
         assert_eq!(js("coalesce", vec![s("a"), Value::unknown()]), r#""a""#);

@@ -67,6 +67,7 @@ type Impl = fn(&[Value], &FuncContext) -> FResult;
 pub(crate) const UNKNOWNS: u8 = 1; // implementation handles unknown arguments
 pub(crate) const NULLS: u8 = 2; // null arguments are allowed
 pub(crate) const MARKS: u8 = 4; // implementation handles sensitive marks
+pub(crate) const SHALLOW: u8 = 8; // only top-level marks make the result sensitive
 
 /// The unknown result's type.
 #[derive(Debug, Clone, Copy)]
@@ -154,11 +155,13 @@ pub fn call(name: &str, args: Vec<Value>, ctx: &FuncContext) -> Result<Value, Fu
         return (f.imp)(&args, ctx);
     }
     let mut marked = false;
+    let shallow = f.flags & SHALLOW != 0;
     let args: Vec<Value> = args
         .into_iter()
         .map(|a| {
+            let top = a.is_sensitive();
             let (a, m) = a.deep_unmark();
-            marked |= m;
+            marked |= if shallow { top } else { m };
             a
         })
         .collect();

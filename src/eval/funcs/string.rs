@@ -242,6 +242,10 @@ fn format_fn(args: &[Value], _: &FuncContext) -> FResult {
         return Err(invalid(0, "format", "argument must not be null"));
     }
     let f = expect_string(args, 0, "format")?;
+    if args[1..].iter().any(Value::is_null) {
+        // Terraform cannot format nulls and reports the result as unknown.
+        return Ok(Value::Unknown(Type::String));
+    }
     format_str(&f, &args[1..]).map(Value::String)
 }
 
@@ -298,6 +302,7 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
     let mut out = String::new();
     let mut next_arg = 0usize;
     let mut used = 0usize;
+    let mut reordered = false;
     let mut i = 0;
     while i < chars.len() {
         let (pos, c) = chars[i];
@@ -336,6 +341,7 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
                 return Err(FuncError::new(format!("invalid argument index 0 at {pos}")));
             }
             next_arg = n - 1;
+            reordered = true;
         }
         let read_num = |i: &mut usize| -> Option<usize> {
             let mut s = String::new();
@@ -359,6 +365,10 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
         }
         let verb = chars[i].1;
         i += 1;
+        if !"vsqtdboxXeEfFgG%".contains(verb) {
+            let end = chars.get(i).map(|c| c.0).unwrap_or(f.len());
+            return Err(FuncError::new(format!("unsupported format verb '{verb}' in {:?} at offset {pos}", &f[pos..end])));
+        }
         if verb == '%' {
             out.push('%');
             continue;
@@ -376,8 +386,8 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
         let text = format_one(verb, &spec, arg).map_err(|m| FuncError::new(format!("unsupported value for \"%{verb}\" at {pos}: {m}")))?;
         out.push_str(&pad(text, &spec, matches!(verb, 'd' | 'f' | 'e' | 'E' | 'g' | 'G' | 'b' | 'o' | 'x' | 'X')));
     }
-    if used < args.len() {
-        return Err(FuncError::new(format!("too many arguments; only {used} used by format string")));
+    if !reordered && used < args.len() {
+        return Err(FuncError::arg(used + 1, format!("Invalid value for \"args\" parameter: too many arguments; only {used} used by format string.")));
     }
     Ok(out)
 }
@@ -524,7 +534,7 @@ fn g_format(n: f64, prec: Option<usize>) -> String {
     };
     let digits = if digits.is_empty() { "0".to_string() } else { digits };
     let eprec = match prec {
-        None => 21,
+        None => 6,
         Some(p) => {
             let p = p.max(1) as i32;
             if p > digits.len() as i32 && digits.len() as i32 >= exp + 1 {
@@ -579,7 +589,7 @@ pub(crate) fn go_quote(s: &str) -> String {
 }
 
 #[allow(dead_code)]
-fn unknown_list() -> Value {
+fn _unknown_list() -> Value {
     Value::Unknown(Type::List(Box::new(Type::String)))
 }
 
@@ -612,6 +622,40 @@ mod tests {
             "unsupported value for \"%s\" at 0: string required"
         );
         assert_eq!(call_err("format", vec![s("%d"), n(1.5)]), "unsupported value for \"%d\" at 0: an integer is required");
+    }
+
+    #[test]
+    fn format_numbers_and_errors() {
+        let args = vec![
+            s("%g|%g|%g|%.3g|%10.2f|%-8.3e|%+d|% d|%05d|%x|%X|%#x|%[2]s%[1]s"),
+            n(1234567.0),
+            n(0.00001234),
+            n(100.0),
+            n(3.14159),
+            n(3.14159),
+            n(1234.5678),
+            n(5.0),
+            n(5.0),
+            n(-42.0),
+            n(-255.0),
+            n(255.0),
+            n(255.0),
+        ];
+        assert_eq!(
+            call_ok("format", args),
+            s("1.234567e+06|1.234e-05|100|3.14|      3.14|1.235e+03|+5| 5|-0042|-ff|FF|0xff|0.000012341234567")
+        );
+        assert_eq!(
+            call_err("format", vec![s("%s %s"), s("a")]),
+            "not enough arguments for \"%s\" at 3: need index 2 but have 1 total"
+        );
+        assert_eq!(
+            call_err("format", vec![s("%s"), s("a"), s("b")]),
+            "Invalid value for \"args\" parameter: too many arguments; only 1 used by format string."
+        );
+        assert_eq!(call_err("format", vec![s("%z"), n(1.0)]), "unsupported format verb 'z' in \"%z\" at offset 0");
+        assert_eq!(call_ok("format", vec![s("%q"), n(1.0)]), s("\"1\""));
+        assert_eq!(call_ok("format", vec![s("%v"), Value::Null]), Value::Unknown(crate::value::Type::String));
     }
 
     #[test]
