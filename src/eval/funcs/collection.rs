@@ -12,7 +12,10 @@ use super::{
 };
 use crate::value::{Type, Value};
 
-const MAX_RANGE: usize = 1024 * 1024;
+/// Terraform's limit on the number of values `range` generates.
+const MAX_RANGE: usize = 1024;
+/// Our limit on `setproduct` results (Terraform has none; this avoids exhausting memory).
+const MAX_PRODUCT: usize = 1024 * 1024;
 
 pub(crate) const FUNCS: &[Func] = &[
     func("alltrue", &["list"], None, Ret::Bool, 0, |a, _| bools(a, true)),
@@ -24,7 +27,7 @@ pub(crate) const FUNCS: &[Func] = &[
     func("concat", &[], Some("seqs"), Ret::Any, UNKNOWNS, concat),
     func("contains", &["list", "value"], None, Ret::Bool, NULLS, |a, _| {
         let xs = expect_seq(a, 0, "list")?;
-        Ok(Value::Bool(unify(xs.to_vec()).iter().any(|x| x.equals(&a[1]) || loose_eq(x, &a[1]))))
+        Ok(Value::Bool(xs.iter().any(|x| x.equals(&a[1]))))
     }),
     func("distinct", &["list"], None, Ret::Any, 0, distinct),
     func("element", &["list", "index"], None, Ret::Any, UNKNOWNS, element),
@@ -220,9 +223,8 @@ fn flatten(args: &[Value], _: &FuncContext) -> FResult {
 
 fn index(args: &[Value], _: &FuncContext) -> FResult {
     let xs = expect_seq(args, 0, "list")?;
-    unify(xs.to_vec())
-        .iter()
-        .position(|x| x.equals(&args[1]) || loose_eq(x, &args[1]))
+    xs.iter()
+        .position(|x| x.equals(&args[1]))
         .map(|i| Value::Number(i as f64))
         .ok_or_else(|| FuncError::new("item not found"))
 }
@@ -341,20 +343,24 @@ fn range(args: &[Value], _: &FuncContext) -> FResult {
         [] => return Err(FuncError::new("must have one, two, or three arguments")),
         _ => return Err(FuncError::new("must have one, two, or three arguments")),
     };
-    if step == 0.0 {
-        return Err(invalid(2, "step", "step must not be zero"));
+    if end < start && step > 0.0 {
+        return Err(invalid(0, "params", "end must be greater than start when step is positive"));
     }
-    if start < end && step < 0.0 {
-        return Err(invalid(2, "step", "step must be positive when start is less than limit"));
-    }
-    if start > end && step > 0.0 {
-        return Err(invalid(2, "step", "step must be negative when start is greater than limit"));
+    if end > start && step < 0.0 {
+        return Err(invalid(0, "params", "end must be less than start when step is negative"));
     }
     let mut out = Vec::new();
     let mut i = 0u64;
     loop {
         let v = start + step * i as f64;
-        if (step > 0.0 && v >= end) || (step < 0.0 && v <= end) {
+        let done = if step > 0.0 {
+            v >= end
+        } else if step < 0.0 {
+            v <= end
+        } else {
+            start == end
+        };
+        if done {
             break;
         }
         if out.len() >= MAX_RANGE {
@@ -371,7 +377,7 @@ fn reverse(args: &[Value], _: &FuncContext) -> FResult {
         Value::Unknown(_) => Ok(Value::Unknown(Type::Any)),
         Value::Tuple(xs) => Ok(Value::Tuple(xs.iter().rev().cloned().collect())),
         Value::List(xs) | Value::Set(xs) => Ok(Value::List(xs.iter().rev().cloned().collect())),
-        _ => Err(invalid(0, "list", "can only reverse list or tuple values")),
+        _ => Err(invalid(0, "list", format!("can only reverse list or tuple values, not {}", args[0].type_name()))),
     }
 }
 
@@ -421,7 +427,7 @@ fn setproduct(args: &[Value], _: &FuncContext) -> FResult {
         seqs.push(unify(expect_seq(args, i, "sets")?.to_vec()));
     }
     let total: usize = seqs.iter().map(Vec::len).try_fold(1usize, |acc, l| acc.checked_mul(l)).unwrap_or(usize::MAX);
-    if total > MAX_RANGE {
+    if total > MAX_PRODUCT {
         return Err(FuncError::new("setproduct result would be too large"));
     }
     let mut rows: Vec<Vec<Value>> = vec![vec![]];
@@ -448,13 +454,13 @@ fn slice(args: &[Value], _: &FuncContext) -> FResult {
     let start = expect_int(args, 1, "start_index")?;
     let end = expect_int(args, 2, "end_index")?;
     if start < 0 {
-        return Err(invalid(1, "start_index", "must be greater than or equal to 0"));
+        return Err(invalid(1, "start_index", "start index must not be less than zero"));
     }
     if end > xs.len() as i64 {
-        return Err(invalid(2, "end_index", "must be less than or equal to the length of the input list"));
+        return Err(invalid(2, "end_index", "end index must not be greater than the length of the list"));
     }
     if start > end {
-        return Err(invalid(1, "start_index", "must be less than or equal to end_index"));
+        return Err(invalid(1, "start_index", "start index must not be greater than end index"));
     }
     let part = xs[start as usize..end as usize].to_vec();
     Ok(match args[0].unmarked() {
@@ -555,7 +561,25 @@ mod tests {
             "Invalid value for \"inputMap\" parameter: the given object has no attribute \"b\"."
         );
         assert_eq!(call_err("lookup", vec![Value::Map([("a".to_string(), n(1.0))].into()), s("b")]), "lookup failed to find key \"b\"");
-        assert!(call_err("range", vec![n(0.0), n(1e9)]).contains("more than"));
+        assert_eq!(
+            call_err("range", vec![n(2000.0)]),
+            "more than 1024 values were generated; either decrease the difference between start and end or use a smaller step"
+        );
+        assert!(call_err("range", vec![n(0.0), n(1.0), n(0.0)]).contains("more than 1024"));
+        assert_eq!(
+            call_err("range", vec![n(10.0), n(0.0), n(2.0)]),
+            "Invalid value for \"params\" parameter: end must be greater than start when step is positive."
+        );
+        assert_eq!(call_ok("contains", vec![tup(vec![n(1.0), n(2.0)]), s("1")]), Value::Bool(false));
+        assert_eq!(call_err("index", vec![tup(vec![n(1.0), n(2.0)]), s("1")]), "item not found");
+        assert_eq!(
+            call_err("slice", vec![tup(vec![n(1.0)]), n(-1.0), n(1.0)]),
+            "Invalid value for \"start_index\" parameter: start index must not be less than zero."
+        );
+        assert_eq!(
+            call_err("reverse", vec![s("abc")]),
+            "Invalid value for \"list\" parameter: can only reverse list or tuple values, not string."
+        );
     }
 
     #[test]

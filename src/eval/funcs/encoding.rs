@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 
 use super::{expect_string, func, FResult, Func, FuncContext, FuncError, Ret, NULLS};
-use crate::value::{format_number, Type, Value};
+use crate::value::{Type, Value};
 
 pub(crate) const FUNCS: &[Func] = &[
     func("base64decode", &["str"], None, Ret::Str, 0, base64decode),
@@ -103,7 +103,7 @@ fn write_json(v: &Value, out: &mut String) {
     match v {
         Value::Null | Value::Unknown(_) => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) if n.is_finite() => out.push_str(&format_number(*n)),
+        Value::Number(n) if n.is_finite() => out.push_str(&super::number_text(*n)),
         Value::Number(_) => out.push_str("null"),
         Value::String(s) => json_string(s, out),
         Value::List(xs) | Value::Tuple(xs) | Value::Set(xs) => {
@@ -189,7 +189,7 @@ fn from_yaml(y: &serde_yaml::Value) -> FResult {
             for (k, v) in m {
                 let key = match k {
                     Y::String(s) => s.clone(),
-                    Y::Number(n) => format_number(n.as_f64().unwrap_or(0.0)),
+                    Y::Number(n) => super::number_text(n.as_f64().unwrap_or(0.0)),
                     Y::Bool(b) => b.to_string(),
                     Y::Null => "null".into(),
                     _ => return Err(FuncError::new("only string, number and bool keys are supported in YAML mappings")),
@@ -317,7 +317,7 @@ impl YamlWriter {
         match v.unmarked() {
             Value::Null | Value::Unknown(_) => self.push("null"),
             Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            Value::Number(n) => self.push(&format_number(*n)),
+            Value::Number(n) => self.push(&super::number_text(*n)),
             Value::List(_) | Value::Tuple(_) | Value::Set(_) => self.push("[]"),
             Value::Map(_) | Value::Object(_) => self.push("{}"),
             Value::String(s) => {

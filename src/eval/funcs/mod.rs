@@ -199,12 +199,28 @@ pub(crate) fn invalid(i: usize, what: &str, msg: impl std::fmt::Display) -> Func
     FuncError::arg(i, format!("Invalid value for \"{what}\" parameter: {msg}."))
 }
 
+/// Terraform's text for a number. Like [`format_number`], except that very
+/// large integers print their shortest digits padded with zeros (`1e300` is
+/// a 1 and 300 zeros, as Terraform's decimal numbers print it) rather than
+/// the binary value's exact expansion.
+pub(crate) fn number_text(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() >= 1e21 {
+        let sci = format!("{:e}", n.abs());
+        let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let digits = mant.replace('.', "");
+        let exp: usize = exp.parse().unwrap_or(0);
+        let sign = if n < 0.0 { "-" } else { "" };
+        return format!("{sign}{digits}{}", "0".repeat(exp + 1 - digits.len()));
+    }
+    format_number(n)
+}
+
 /// A primitive's string form (numbers and bools convert), as Terraform's
 /// automatic conversion to string does.
 pub(crate) fn as_string(v: &Value) -> Option<String> {
     match v.unmarked() {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(format_number(*n)),
+        Value::Number(n) => Some(number_text(*n)),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
@@ -378,6 +394,14 @@ mod tests {
         }
         assert!(!exists("templatefile"));
         assert!(!exists("nope"));
+    }
+
+    #[test]
+    fn numbers_print_like_terraform() {
+        assert_eq!(number_text(1e300), format!("1{}", "0".repeat(300)));
+        assert_eq!(number_text(-1.5e21), format!("-15{}", "0".repeat(20)));
+        assert_eq!(number_text(1e20), "100000000000000000000");
+        assert_eq!(number_text(1.5e-7), "0.00000015");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::{
     as_string, expect_int, expect_seq, expect_string, func, invalid, list_of_strings, FResult, Func, FuncContext,
     FuncError, Ret, NULLS,
 };
-use crate::value::{format_number, Type, Value};
+use crate::value::{Type, Value};
 
 pub(crate) const FUNCS: &[Func] = &[
     func("chomp", &["str"], None, Ret::Str, 0, |a, _| {
@@ -140,7 +140,7 @@ fn join(args: &[Value], _: &FuncContext) -> FResult {
     for i in 1..args.len() {
         for x in expect_seq(args, i, "lists")? {
             if x.is_null() {
-                return Err(invalid(i, "lists", format!("element {} is null", parts.len())));
+                return Err(invalid(i, "lists", format!("element {} is null; cannot concatenate null values", parts.len())));
             }
             parts.push(as_string(x).ok_or_else(|| invalid(i, "lists", "list of string required"))?);
         }
@@ -169,9 +169,16 @@ fn substr(args: &[Value], _: &FuncContext) -> FResult {
     Ok(Value::String(g[start as usize..end as usize].concat()))
 }
 
+/// The last line of the regex crate's error (the reason, without the diagram).
+pub(crate) fn regex_error(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().last().unwrap_or("").trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
+}
+
 fn compile(args: &[Value]) -> Result<regex::Regex, FuncError> {
     let pat = expect_string(args, 0, "pattern")?;
-    regex::Regex::new(&pat).map_err(|e| invalid(0, "pattern", format!("invalid regular expression pattern: {e}")))
+    regex::Regex::new(&pat).map_err(|e| invalid(0, "pattern", format!("invalid regexp pattern: {}", regex_error(&e))))
 }
 
 /// Whether the pattern's groups are named (`Some(true)`), unnamed
@@ -187,7 +194,7 @@ fn group_kind(re: &regex::Regex) -> Result<Option<bool>, FuncError> {
     } else if named == names.len() {
         Ok(Some(true))
     } else {
-        Err(invalid(0, "pattern", "invalid regular expression pattern: cannot use both named and unnamed capture groups in the same pattern"))
+        Err(invalid(0, "pattern", "invalid regexp pattern: cannot mix both named and unnamed capture groups"))
     }
 }
 
@@ -228,7 +235,7 @@ fn replace(args: &[Value], _: &FuncContext) -> FResult {
     let rep = expect_string(args, 2, "replace")?;
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let re = regex::Regex::new(&sub[1..sub.len() - 1])
-            .map_err(|e| invalid(1, "substr", format!("invalid regular expression pattern: {e}")))?;
+            .map_err(|e| invalid(1, "substr", format!("invalid regexp pattern: {}", regex_error(&e))))?;
         return Ok(Value::String(re.replace_all(&s, rep.as_str()).into_owned()));
     }
     Ok(Value::String(s.replace(&sub, &rep)))
@@ -429,7 +436,7 @@ fn format_one(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
             }
             Ok(match arg {
                 Value::String(s) => s.clone(),
-                Value::Number(n) => format_number(*n),
+                Value::Number(n) => super::number_text(*n),
                 Value::Bool(b) => b.to_string(),
                 other => super::encoding::json_encode(other),
             })
@@ -466,7 +473,7 @@ fn format_one(verb: char, spec: &Spec, arg: &Value) -> Result<String, String> {
                     _ => format!("{u:X}"),
                 }
             } else if verb == 'd' {
-                format_number(m)
+                super::number_text(m)
             } else {
                 return Err("integer too large".into());
             };
@@ -685,5 +692,23 @@ mod tests {
         assert_eq!(call_ok("regex", vec![s("(?P<x>a)?b"), s("b")]), Value::object([("x", Value::Null)]));
         assert_eq!(js("regexall", vec![s("[a-z]+(\\d)?"), s("ab1 cd")]), r#"[["1"],[null]]"#);
         assert_eq!(js("regex", vec![s("[0-9]+"), s("ab12")]), r#""12""#);
+        assert_eq!(
+            call_err("regex", vec![s("(?P<a>x)(y)"), s("xy")]),
+            "Invalid value for \"pattern\" parameter: invalid regexp pattern: cannot mix both named and unnamed capture groups."
+        );
+        assert!(call_err("regex", vec![s("["), s("x")]).starts_with("Invalid value for \"pattern\" parameter: invalid regexp pattern: "));
+        assert_eq!(call_err("regex", vec![s("z"), s("x")]), "pattern did not match any part of the given string");
+        assert_eq!(js("regexall", vec![s("a"), s("bbb")]), "[]");
+        assert_eq!(js("replace", vec![s("aaa"), s(""), s("-")]), r#""-a-a-a-""#);
+        assert_eq!(js("replace", vec![s("abc"), s("/(?P<x>b)/"), s("[$x]")]), r#""a[b]c""#);
+        assert_eq!(js("upper", vec![s("ßaé")]), r#""ßAÉ""#);
+        assert_eq!(js("title", vec![s("élan vital ñu")]), r#""Élan Vital Ñu""#);
+        assert_eq!(js("strrev", vec![s("é👍🏽x")]), r#""x👍🏽é""#);
+        assert_eq!(js("length", vec![s("é👍🏽")]), "2");
+        assert_eq!(js("join", vec![s(","), tup(vec![n(1.0), Value::Bool(true)])]), r#""1,true""#);
+        assert_eq!(
+            call_err("join", vec![s(","), tup(vec![s("a"), Value::Null])]),
+            "Invalid value for \"lists\" parameter: element 1 is null; cannot concatenate null values."
+        );
     }
 }
