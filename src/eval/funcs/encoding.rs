@@ -69,25 +69,24 @@ fn csvdecode(args: &[Value], _: &FuncContext) -> FResult {
 
 fn csv_error(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => format!(
-            "record on line {}: wrong number of fields (expected {expected_len}, got {len})",
-            pos.as_ref().map(|p| p.line()).unwrap_or(0)
-        ),
+        csv::ErrorKind::UnequalLengths { pos, .. } => {
+            format!("CSV parse error on line {}: wrong number of fields", pos.as_ref().map(|p| p.line()).unwrap_or(0))
+        }
         _ => e.to_string(),
     }
 }
 
 fn jsondecode(args: &[Value], _: &FuncContext) -> FResult {
     let s = expect_string(args, 0, "str")?;
-    let j: serde_json::Value = serde_json::from_str(&s).map_err(|e| FuncError::arg(0, json_error(&e)))?;
+    let j: serde_json::Value = serde_json::from_str(&s).map_err(|e| FuncError::new(json_error(&e)))?;
     Ok(Value::from_json(&j))
 }
 
 fn json_error(e: &serde_json::Error) -> String {
     if e.is_eof() {
-        "Invalid value for \"str\" parameter: unexpected end of JSON input.".to_string()
+        "EOF".to_string()
     } else {
-        format!("Invalid value for \"str\" parameter: {e}.")
+        e.to_string()
     }
 }
 
@@ -536,5 +535,12 @@ mod tests {
             "the result of decoding the provided string is not valid UTF-8"
         );
         assert_eq!(call_err("base64decode", vec![s("abc")]), "failed to decode base64 data \"abc\"");
+        assert_eq!(call_err("csvdecode", vec![s("a,b\n1\n")]), "CSV parse error on line 2: wrong number of fields");
+        assert_eq!(call_err("csvdecode", vec![s("")]), "missing header line");
+        assert_eq!(call_err("jsondecode", vec![s("{")]), "EOF");
+        assert_eq!(
+            yaml_encode(&tup(vec![s("a\n\n"), s("\na"), s("x\n  y")])),
+            "- |+\n  a\n\n- |2-\n\n  a\n- |-\n  x\n    y\n"
+        );
     }
 }

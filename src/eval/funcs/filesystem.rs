@@ -132,7 +132,7 @@ fn fileexists(args: &[Value], ctx: &FuncContext) -> FResult {
     let path = resolve(ctx, &p);
     match std::fs::metadata(&path) {
         Ok(m) if m.is_file() => Ok(Value::Bool(true)),
-        Ok(m) if m.is_dir() => Err(FuncError::arg(0, format!("Invalid value for \"path\" parameter: {p:?} is a directory, not a file."))),
+        Ok(m) if m.is_dir() => Err(FuncError::new(format!("{p:?} is a directory, not a file"))),
         Ok(_) => Err(FuncError::arg(0, format!("Invalid value for \"path\" parameter: {p:?} is not a regular file."))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
         Err(e) => Err(FuncError::arg(0, format!("Invalid value for \"path\" parameter: failed to stat {p:?}: {e}."))),
@@ -143,10 +143,11 @@ fn fileset(args: &[Value], ctx: &FuncContext) -> FResult {
     let p = expect_string(args, 0, "path")?;
     let pattern = expect_string(args, 1, "pattern")?;
     let root = resolve(ctx, &p);
-    let pat: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let pat: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
     for seg in &pat {
         if !valid_segment(seg) {
-            return Err(FuncError::arg(1, format!("Invalid value for \"pattern\" parameter: failed to glob pattern {pattern:?}: syntax error in pattern.")));
+            let full = format!("{}/{pattern}", p.trim_end_matches('/'));
+            return Err(FuncError::new(format!("failed to glob pattern {full:?}: syntax error in pattern")));
         }
     }
     let mut files = Vec::new();
@@ -345,12 +346,18 @@ mod tests {
         assert!(c("file", vec![s("nope")]).unwrap_err().message.contains("no file exists at \"nope\""));
         assert_eq!(c("fileexists", vec![s("a.txt")]).unwrap(), Value::Bool(true));
         assert_eq!(c("fileexists", vec![s("zz")]).unwrap(), Value::Bool(false));
-        assert!(c("fileexists", vec![s("sub")]).is_err());
+        assert_eq!(c("fileexists", vec![s("sub")]).unwrap_err().message, "\"sub\" is a directory, not a file");
+        assert_eq!(
+            c("fileset", vec![s("fs"), s("[")]).unwrap_err().message,
+            "failed to glob pattern \"fs/[\": syntax error in pattern"
+        );
         let set = |p: &str, pat: &str| c("fileset", vec![s(p), s(pat)]).unwrap().to_json().to_string();
         assert_eq!(set(".", "*.txt"), r#"["a.txt"]"#);
         assert_eq!(set(".", "**/*.txt"), r#"["a.txt","sub/c.txt","sub/deep/d.txt"]"#);
         assert_eq!(set(".", "{a,b}.*"), r#"["a.txt","b.md"]"#);
         assert_eq!(set("sub", "**"), r#"["c.txt","deep/d.txt"]"#);
         assert_eq!(set(".", "sub/*/?.txt"), r#"["sub/deep/d.txt"]"#);
+        assert_eq!(set(".", "./*.md"), r#"["b.md"]"#);
+        assert_eq!(set(".", "*"), r#"["a.txt","b.md","bad.bin"]"#);
     }
 }
