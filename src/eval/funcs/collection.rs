@@ -26,6 +26,7 @@ pub(crate) const FUNCS: &[Func] = &[
     func("compact", &["list"], None, Ret::ListStr, 0, compact),
     func("concat", &[], Some("seqs"), Ret::Any, UNKNOWNS, concat),
     func("contains", &["list", "value"], None, Ret::Bool, NULLS, |a, _| {
+        not_null(a, 0, "list")?;
         let xs = expect_seq(a, 0, "list")?;
         Ok(Value::Bool(xs.iter().any(|x| x.equals(&a[1]))))
     }),
@@ -35,7 +36,7 @@ pub(crate) const FUNCS: &[Func] = &[
     func("index", &["list", "value"], None, Ret::Num, 0, index),
     func("keys", &["inputMap"], None, Ret::Any, UNKNOWNS | SHALLOW, keys),
     func("length", &["value"], None, Ret::Num, UNKNOWNS | SHALLOW, length),
-    func("lookup", &["inputMap", "key"], Some("default"), Ret::Any, UNKNOWNS, lookup),
+    func("lookup", &["inputMap", "key"], Some("default"), Ret::Any, UNKNOWNS | NULLS, lookup),
     func("matchkeys", &["values", "keys", "searchset"], None, Ret::Any, 0, matchkeys),
     func("merge", &[], Some("maps"), Ret::Any, NULLS | UNKNOWNS, merge),
     func("one", &["list"], None, Ret::Any, UNKNOWNS, one),
@@ -47,6 +48,9 @@ pub(crate) const FUNCS: &[Func] = &[
     func("setproduct", &[], Some("sets"), Ret::Any, 0, setproduct),
     func("slice", &["list", "start_index", "end_index"], None, Ret::Any, UNKNOWNS, slice),
     func("sort", &["list"], None, Ret::ListStr, 0, |a, _| {
+        if let Some(j) = expect_seq(a, 0, "list")?.iter().position(Value::is_null) {
+            return Err(FuncError::new(format!("given list element {j} is null; a null string cannot be sorted")));
+        }
         let mut xs = expect_strings(a, 0, "list")?;
         xs.sort();
         Ok(list_of_strings(xs))
@@ -56,6 +60,13 @@ pub(crate) const FUNCS: &[Func] = &[
     func("values", &["mapping"], None, Ret::Any, UNKNOWNS, values),
     func("zipmap", &["keys", "values"], None, Ret::Any, UNKNOWNS, zipmap),
 ];
+
+fn not_null(args: &[Value], i: usize, what: &str) -> Result<(), FuncError> {
+    if args[i].is_null() {
+        return Err(invalid(i, what, "argument must not be null"));
+    }
+    Ok(())
+}
 
 /// Equality after Terraform's unification of a number and its string form.
 fn loose_eq(a: &Value, b: &Value) -> bool {
@@ -158,7 +169,7 @@ fn concat(args: &[Value], _: &FuncContext) -> FResult {
     for (i, a) in args.iter().enumerate() {
         match a.unmarked() {
             Value::Unknown(_) => return Ok(Value::Unknown(Type::Any)),
-            Value::List(xs) | Value::Set(xs) => out.extend(xs.iter().cloned()),
+            Value::List(xs) => out.extend(xs.iter().cloned()),
             Value::Tuple(xs) => {
                 all_lists = false;
                 out.extend(xs.iter().cloned())
@@ -269,6 +280,8 @@ fn lookup(args: &[Value], _: &FuncContext) -> FResult {
     if args.len() > 3 {
         return Err(FuncError::new("lookup() takes no more than three arguments"));
     }
+    not_null(args, 0, "inputMap")?;
+    not_null(args, 1, "key")?;
     if args[0].is_unknown() || !args[1].is_wholly_known() {
         return Ok(Value::Unknown(Type::Any));
     }
@@ -317,7 +330,7 @@ fn merge(args: &[Value], _: &FuncContext) -> FResult {
             _ => return Err(invalid(i, "maps", "arguments must be maps or objects, got ".to_string() + &format!("{:?}", a.type_name()))),
         }
     }
-    Ok(if all_maps { Value::Map(out) } else { Value::Object(out) })
+    Ok(if all_maps && !args.is_empty() { Value::Map(out) } else { Value::Object(out) })
 }
 
 fn one(args: &[Value], _: &FuncContext) -> FResult {
@@ -579,6 +592,28 @@ mod tests {
         assert_eq!(
             call_err("reverse", vec![s("abc")]),
             "Invalid value for \"list\" parameter: can only reverse list or tuple values, not string."
+        );
+    }
+
+    #[test]
+    fn nulls() {
+        assert_eq!(call_ok("lookup", vec![Value::object([("a", n(1.0))]), s("b"), Value::Null]), Value::Null);
+        assert_eq!(
+            call_err("contains", vec![Value::Null, n(1.0)]),
+            "Invalid value for \"list\" parameter: argument must not be null."
+        );
+        assert_eq!(
+            call_err("concat", vec![Value::set(vec![n(1.0)]), tup(vec![n(2.0)])]),
+            "Invalid value for \"seqs\" parameter: all arguments must be lists or tuples; got set of number."
+        );
+        assert_eq!(
+            call_err("sort", vec![tup(vec![Value::Null])]),
+            "given list element 0 is null; a null string cannot be sorted"
+        );
+        assert_eq!(call_ok("merge", vec![]), Value::Object(Default::default()));
+        assert_eq!(
+            call_err("length", vec![Value::Null]),
+            "Invalid value for \"value\" parameter: argument must not be null."
         );
     }
 
