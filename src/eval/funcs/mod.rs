@@ -281,7 +281,8 @@ pub(crate) fn expect_int(args: &[Value], i: usize, what: &str) -> Result<i64, Fu
 }
 
 pub(crate) fn to_int(n: f64) -> Option<i64> {
-    if n.is_finite() && n.fract() == 0.0 && n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_808e18 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if n.fract() == 0.0 && (-LIMIT..LIMIT).contains(&n) {
         Some(n as i64)
     } else {
         None
