@@ -236,7 +236,9 @@ impl Diagnostics {
             let s = d.subject.unwrap_or_default();
             (s.file, s.start, d.severity)
         });
-        self.0.dedup();
+        // The same problem found twice (say, once per module instance) is shown once.
+        let mut seen = std::collections::HashSet::new();
+        self.0.retain(|d| seen.insert((d.subject, d.summary.clone(), d.detail.clone())));
     }
 }
 

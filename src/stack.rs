@@ -539,25 +539,30 @@ impl Scope for InstanceScope<'_> {
                 .cloned()
                 .map_or_else(missing, Ok),
             Reference::Module(n) => values.and_then(|m| m.module_calls.get(n)).cloned().map_or_else(missing, Ok),
-            Reference::Each => match &self.each {
-                Some((k, v)) => Ok(Value::object([("key", k.clone()), ("value", v.clone())])),
-                None => Err(Diagnostic::error("Reference to \"each\" in context without for_each").with_subject(span)),
-            },
-            Reference::Count => match &self.count {
-                Some(i) => Ok(Value::object([("index", i.clone())])),
-                None => Err(Diagnostic::error("Reference to \"count\" in non-counted context").with_subject(span)),
-            },
+            // Misplaced `each`, `count`, `self` and bad `path` attributes were
+            // reported when the graph was built; evaluation goes on with unknowns.
+            Reference::Each => Ok(match &self.each {
+                Some((k, v)) => Value::object([("key", k.clone()), ("value", v.clone())]),
+                None => Value::unknown(),
+            }),
+            Reference::Count => Ok(match &self.count {
+                Some(i) => Value::object([("index", i.clone())]),
+                None => Value::unknown(),
+            }),
             Reference::Path(attr) => {
                 let p = match attr.as_str() {
                     "module" => relative_display(self.dir, &self.options.cwd),
                     "root" => relative_display(&self.options.root_dir, &self.options.cwd),
                     "cwd" => self.options.cwd.display().to_string(),
-                    _ => return Err(Diagnostic::error("Invalid \"path\" attribute").with_subject(span)),
+                    _ => return Ok(Value::Unknown(Type::String)),
                 };
                 Ok(Value::String(p))
             }
             Reference::Terraform(_) => Ok(Value::String(self.options.workspace.clone())),
-            Reference::SelfRef => Err(Diagnostic::error("Invalid \"self\" reference").with_subject(span)),
+            Reference::SelfRef => {
+                let _ = span;
+                Ok(Value::unknown())
+            }
         }
     }
 }
@@ -625,7 +630,7 @@ impl<'a> StackEval<'a> {
         let value = if node.module.is_empty() {
             match self.options.variables.get(name) {
                 Some(v) => v.clone(),
-                None if self.options.mode == Mode::Validate => Value::Unknown(var.ty.clone()),
+                None if self.options.mode == Mode::Validate => Value::Unknown(var.ty.clone()).mark_if(var.sensitive),
                 None => return,
             }
         } else {

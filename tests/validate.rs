@@ -88,7 +88,6 @@ error_case!(schema_errors, "errors/schema");
 error_case!(cycles_name_every_member, "errors/cycle");
 error_case!(type_and_value_errors, "errors/types");
 error_case!(block_structure_errors, "errors/blocks");
-error_case!(variable_validation_fails, "errors/validation");
 error_case!(sensitive_output_must_be_marked, "errors/sensitive");
 error_case!(module_arguments_are_checked, "errors/modules");
 error_case!(invalid_utf8_is_located, "errors/encoding");
@@ -110,10 +109,24 @@ fn errors_as_json_have_ranges() {
 }
 
 #[test]
-fn rendered_error_underlines_the_subject() {
+fn validate_leaves_variables_unknown_like_terraform() {
+    // Terraform's validate does not check variable values: defaults and
+    // tfvars are plan-time inputs.
     let r = validate("errors/validation");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn variable_validation_runs_with_real_values() {
+    let dir = fixture("errors/validation");
+    let r = cairn(&[&format!("-chdir={}", dir.display()), "graph"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("Error: Invalid value for variable"), "{}", r.stderr);
     assert!(r.stderr.contains("env must be one of dev, staging or prod."), "{}", r.stderr);
     assert!(r.stderr.contains("on main.tf:1:1"), "{}", r.stderr);
+    assert!(r.stderr.contains("^^^^^^^^^^^^^^"), "the subject is underlined: {}", r.stderr);
+    let ok = cairn(&[&format!("-chdir={}", dir.display()), "graph", "-var", "env=prod"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
 
 #[test]

@@ -495,6 +495,9 @@ fn decode_variable(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         },
         None => (Type::Any, false),
     };
+    if let (Some(d), true) = (&default, has_type) {
+        check_default(&name, d, &ty, diags);
+    }
     let validations = validations.into_iter().filter_map(|b| decode_condition(b, diags)).collect();
     let var = Variable {
         name: name.clone(),
@@ -512,6 +515,25 @@ fn decode_variable(module: &mut Module, block: Block, diags: &mut Diagnostics) {
         return;
     }
     module.variables.insert(name, var);
+}
+
+/// A default must be a constant of the variable's type.
+fn check_default(name: &str, default: &Expr, ty: &Type, diags: &mut Diagnostics) {
+    let funcs = crate::eval::FuncContext::default();
+    let mut ev = crate::eval::Evaluator::new(&crate::eval::EmptyScope, &funcs);
+    match ev.eval(default) {
+        Ok(v) => {
+            if let Err(e) = crate::value::convert::convert(v, ty) {
+                diags.push(
+                    Diagnostic::error("Invalid default value for variable")
+                        .with_detail(format!("This default value is not compatible with the variable's type constraint: {e}."))
+                        .with_subject(default.span),
+                );
+            }
+        }
+        Err(d) => diags.push(d),
+    }
+    let _ = name;
 }
 
 fn is_reserved_variable(name: &str) -> bool {
