@@ -17,6 +17,8 @@ mod validate;
 use clap::Parser;
 
 pub use args::{Cli, Command};
+/// Loads and validates the stack in a directory (the work of `cairn validate`).
+pub use validate::check as validate_dir;
 pub use output::Output;
 
 /// Long flags that Terraform spells with one dash (`-chdir=DIR`). Such
