@@ -40,6 +40,8 @@ pub mod config;
 pub mod diag;
 pub mod eval;
 pub mod graph;
+pub mod plan;
+pub mod provider;
 pub mod stack;
 pub mod syntax;
 pub mod value;

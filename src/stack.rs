@@ -900,12 +900,11 @@ impl<'a> StackEval<'a> {
     fn eval_resource(&mut self, node: &Node, mi: &ModuleInstance, key: &str) {
         let m = self.module_config(&node.module);
         let r = &m.resources[key];
-        let Some(rtype) = schema::lookup(r.mode, &r.type_name) else {
+        let Some(schema) = schema::lookup(r.mode, &r.type_name) else {
             self.unknown_type(r);
             self.values(mi).resources.insert(key.to_string(), Value::unknown());
             return;
         };
-        let schema = &rtype.schema;
         let deps: Vec<String> = resource_deps(self.graph, node).iter().map(|n| n.to_string()).collect();
         let expansion = self.expand(&node.module, mi, r.count.as_ref(), r.for_each.as_ref(), "resource");
         let Some(keys) = expansion else {
@@ -945,7 +944,7 @@ impl<'a> StackEval<'a> {
 
     fn unknown_type(&mut self, r: &Resource) {
         let what = if r.mode == ResourceMode::Data { "data source" } else { "resource type" };
-        let known: Vec<&str> = schema::known_types(r.mode).collect();
+        let known: Vec<&str> = schema::known_types(r.mode);
         let mut detail = format!("The {what} \"{}\" is not supported by cairn.", r.type_name);
         if let Some(s) = schema::suggest(&r.type_name, known.iter().copied()) {
             detail.push_str(&format!(" Did you mean \"{s}\"?"));

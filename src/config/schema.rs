@@ -9,7 +9,6 @@
 //! that, since it needs evaluated values).
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use crate::addrs::ResourceMode;
 use crate::value::Type;
@@ -122,45 +121,21 @@ impl Default for Schema {
     }
 }
 
-/// A resource type known to cairn.
-#[derive(Debug, Clone)]
-pub struct ResourceType {
-    pub mode: ResourceMode,
-    pub name: String,
-    pub schema: Schema,
-}
-
-fn registry() -> &'static BTreeMap<(ResourceMode, String), ResourceType> {
-    static REGISTRY: OnceLock<BTreeMap<(ResourceMode, String), ResourceType>> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut m = BTreeMap::new();
-        for t in builtin_types() {
-            m.insert((t.mode, t.name.clone()), t);
-        }
-        m
-    })
-}
-
 /// The schema of a resource or data source type, if cairn knows it.
-pub fn lookup(mode: ResourceMode, type_name: &str) -> Option<&'static ResourceType> {
-    registry().get(&(mode, type_name.to_string()))
+pub fn lookup(mode: ResourceMode, type_name: &str) -> Option<&'static Schema> {
+    crate::provider::lookup(mode, type_name).map(|t| t.schema())
 }
 
 /// Every known type of a mode, sorted: for suggestions.
-pub fn known_types(mode: ResourceMode) -> impl Iterator<Item = &'static str> {
-    registry().keys().filter(move |(m, _)| *m == mode).map(|(_, n)| n.as_str())
-}
-
-fn builtin_types() -> Vec<ResourceType> {
-    vec![ResourceType {
-        mode: ResourceMode::Managed,
-        name: "terraform_data".into(),
-        schema: Schema::new()
-            .attr("id", AttrSchema::computed(Type::String))
-            .attr("input", AttrSchema::optional(Type::Any))
-            .attr("output", AttrSchema::computed(Type::Any))
-            .attr("triggers_replace", AttrSchema::optional(Type::Any).force_new()),
-    }]
+pub fn known_types(mode: ResourceMode) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for t in crate::provider::builtin_names() {
+        if t.0 == mode {
+            names.push(t.1);
+        }
+    }
+    names.sort();
+    names
 }
 
 /// The closest of `candidates` to `name`, if close enough to suggest.
@@ -193,7 +168,7 @@ mod tests {
     #[test]
     fn terraform_data_is_known() {
         let t = lookup(ResourceMode::Managed, "terraform_data").unwrap();
-        assert!(t.schema.attributes["triggers_replace"].force_new);
+        assert!(t.attributes["triggers_replace"].force_new);
         assert!(lookup(ResourceMode::Data, "terraform_data").is_none());
     }
 

@@ -1,0 +1,175 @@
+//! The generic diff of one resource instance: from prior state and
+//! configuration to the planned object and its action.
+//!
+//! Rules (Terraform's): an argument set in configuration takes that value;
+//! an unset computed attribute keeps its prior value (or is unknown on
+//! create); an unset optional argument is null. Attributes marked
+//! `force_new` that change (or become unknown) force replacement, and then
+//! every unset computed attribute is unknown again. `ignore_changes` keeps
+//! prior values for the listed attributes. The type may then adjust the
+//! result ([`ResourceType::plan`]).
+
+use std::collections::BTreeMap;
+
+use super::Action;
+use crate::config::model::IgnoreChanges;
+use crate::config::schema::Schema;
+use crate::provider::ResourceType;
+use crate::value::Value;
+
+/// What the diff needs to know of the configuration's intent.
+#[derive(Debug, Clone, Default)]
+pub struct Intent<'a> {
+    pub ignore_changes: Option<&'a IgnoreChanges>,
+    /// Names of top-level attributes under `ignore_changes` (pre-resolved).
+    pub ignored: Vec<String>,
+    pub create_before_destroy: bool,
+    /// `-replace` or `replace_triggered_by` asked for a replacement.
+    pub force_replace: bool,
+}
+
+/// The outcome for one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diffed {
+    pub action: Action,
+    pub after: Value,
+    pub replace_paths: Vec<String>,
+}
+
+/// Plans one instance of `rtype`.
+pub fn diff(rtype: &dyn ResourceType, prior: Option<&Value>, config: &Value, intent: &Intent<'_>) -> Result<Diffed, String> {
+    let schema = rtype.schema();
+    let Some(prior) = prior.filter(|p| !p.is_null()) else {
+        let proposed = propose(schema, None, config, intent);
+        let after = rtype.plan(None, proposed)?;
+        return Ok(Diffed { action: Action::Create, after, replace_paths: Vec::new() });
+    };
+    let proposed = propose(schema, Some(prior), config, intent);
+    let after = rtype.plan(Some(prior), proposed)?;
+    let mut replace_paths = Vec::new();
+    for (name, a) in &schema.attributes {
+        if !a.force_new {
+            continue;
+        }
+        let before = field(prior, name);
+        let now = field(&after, name);
+        if !now.equals(before) || !now.is_wholly_known() {
+            replace_paths.push(name.clone());
+        }
+    }
+    for (name, b) in &schema.blocks {
+        if b.force_new && !field(&after, name).equals(field(prior, name)) {
+            replace_paths.push(name.clone());
+        }
+    }
+    if !replace_paths.is_empty() || intent.force_replace {
+        // A new object: computed attributes are decided anew.
+        let proposed = propose(schema, None, config, intent);
+        let after = rtype.plan(None, proposed)?;
+        let action = if intent.create_before_destroy { Action::CreateThenDelete } else { Action::DeleteThenCreate };
+        return Ok(Diffed { action, after, replace_paths });
+    }
+    let action = if after.equals(prior) && after.is_wholly_known() { Action::NoOp } else { Action::Update };
+    Ok(Diffed { action, after, replace_paths })
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.as_map().and_then(|m| m.get(name)).unwrap_or(&Value::Null)
+}
+
+/// The proposed new object before the type adjusts it.
+fn propose(schema: &Schema, prior: Option<&Value>, config: &Value, intent: &Intent<'_>) -> Value {
+    let mut out = BTreeMap::new();
+    let all_ignored = matches!(intent.ignore_changes, Some(IgnoreChanges::All));
+    for (name, a) in &schema.attributes {
+        let configured = field(config, name);
+        let previous = prior.map(|p| field(p, name));
+        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i == name)) && a.configurable();
+        let v = if ignored {
+            previous.cloned().unwrap_or(Value::Null)
+        } else if !configured.is_null() {
+            configured.clone()
+        } else if a.computed {
+            match previous {
+                Some(p) => p.clone(),
+                None => Value::Unknown(a.ty.clone()),
+            }
+        } else {
+            Value::Null
+        };
+        let v = if a.sensitive { v.mark_sensitive() } else { v };
+        out.insert(name.clone(), v);
+    }
+    for name in schema.blocks.keys() {
+        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i == name));
+        let v = if ignored { prior.map(|p| field(p, name).clone()).unwrap_or(Value::Null) } else { field(config, name).clone() };
+        out.insert(name.clone(), v);
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::terraform_data::TerraformData;
+
+    fn obj(input: &str, triggers: Option<&str>) -> Value {
+        Value::object([
+            ("input", Value::string(input)),
+            ("triggers_replace", triggers.map(Value::string).unwrap_or(Value::Null)),
+        ])
+    }
+
+    fn state(id: &str, input: &str, triggers: Option<&str>) -> Value {
+        Value::object([
+            ("id", Value::string(id)),
+            ("input", Value::string(input)),
+            ("output", Value::string(input)),
+            ("triggers_replace", triggers.map(Value::string).unwrap_or(Value::Null)),
+        ])
+    }
+
+    #[test]
+    fn create_has_unknown_computed_attributes() {
+        let d = diff(&TerraformData::new(), None, &obj("a", None), &Intent::default()).unwrap();
+        assert_eq!(d.action, Action::Create);
+        assert!(d.after.as_map().unwrap()["id"].is_unknown());
+        assert!(d.after.as_map().unwrap()["output"].is_unknown());
+    }
+
+    #[test]
+    fn unchanged_is_no_op() {
+        let prior = state("x", "a", None);
+        let d = diff(&TerraformData::new(), Some(&prior), &obj("a", None), &Intent::default()).unwrap();
+        assert_eq!(d.action, Action::NoOp, "{:?}", d.after);
+    }
+
+    #[test]
+    fn input_change_updates_in_place_with_unknown_output() {
+        let prior = state("x", "a", None);
+        let d = diff(&TerraformData::new(), Some(&prior), &obj("b", None), &Intent::default()).unwrap();
+        assert_eq!(d.action, Action::Update);
+        assert_eq!(d.after.as_map().unwrap()["id"], Value::string("x"));
+        assert!(d.after.as_map().unwrap()["output"].is_unknown());
+    }
+
+    #[test]
+    fn trigger_change_replaces_and_names_the_path() {
+        let prior = state("x", "a", Some("1"));
+        let d = diff(&TerraformData::new(), Some(&prior), &obj("a", Some("2")), &Intent::default()).unwrap();
+        assert_eq!(d.action, Action::DeleteThenCreate);
+        assert_eq!(d.replace_paths, vec!["triggers_replace".to_string()]);
+        assert!(d.after.as_map().unwrap()["id"].is_unknown());
+        let cbd = Intent { create_before_destroy: true, ..Intent::default() };
+        let d = diff(&TerraformData::new(), Some(&prior), &obj("a", Some("2")), &cbd).unwrap();
+        assert_eq!(d.action, Action::CreateThenDelete);
+    }
+
+    #[test]
+    fn ignored_attributes_keep_prior_values() {
+        let prior = state("x", "a", None);
+        let intent = Intent { ignored: vec!["input".into()], ..Intent::default() };
+        let d = diff(&TerraformData::new(), Some(&prior), &obj("b", None), &intent).unwrap();
+        assert_eq!(d.action, Action::NoOp);
+    }
+}

@@ -1,0 +1,100 @@
+//! The engine's view of a resource type implementation.
+//!
+//! Owns: the [`ResourceType`] trait (schema, plan customisation, read,
+//! create, update, delete, import), [`ProviderError`], and the registry that
+//! maps a type name to its implementation: the built-in types
+//! ([`terraform_data`], the `random_*` types) and, later, the Google types.
+//!
+//! Does not own: diffing (the planner does the generic part: which
+//! attributes change, which force replacement) or ordering and retries (the
+//! executor and the Google client).
+
+pub mod random;
+pub mod terraform_data;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::addrs::ResourceMode;
+use crate::config::schema::Schema;
+use crate::value::Value;
+
+/// A boxed future, so the trait stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a provider call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    /// The object does not exist (any more).
+    #[error("not found")]
+    NotFound,
+    /// The call failed; `message` says why and what to do.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One resource type. Values are objects shaped by [`ResourceType::schema`];
+/// unknown values appear only in plans, never in what `create`/`update`
+/// receive or return.
+pub trait ResourceType: Send + Sync {
+    fn name(&self) -> &str;
+
+    fn mode(&self) -> ResourceMode {
+        ResourceMode::Managed
+    }
+
+    fn schema(&self) -> &Schema;
+
+    /// Adjusts the engine's proposed new value: sets computed attributes
+    /// the type knows (or marks them unknown). `prior` is `None` on create.
+    /// The default keeps the proposal.
+    fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, String> {
+        let _ = prior;
+        Ok(proposed)
+    }
+
+    /// Refreshes: the object as it is now, or `None` if it is gone.
+    fn read<'a>(&'a self, current: &'a Value) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move { Ok(Some(current.clone())) })
+    }
+
+    /// Creates the object; returns its full state.
+    fn create<'a>(&'a self, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// Updates in place; returns the new state.
+    fn update<'a>(&'a self, prior: &'a Value, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>>;
+
+    /// Deletes the object.
+    fn delete<'a>(&'a self, prior: &'a Value) -> BoxFuture<'a, Result<(), ProviderError>> {
+        let _ = prior;
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Adopts an existing object by its import ID.
+    fn import<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
+        Box::pin(async move { Err(ProviderError::Failed(format!("{} does not support import (ID {id:?})", self.name()))) })
+    }
+}
+
+/// Every built-in type.
+pub fn builtin_types() -> Vec<Box<dyn ResourceType>> {
+    let mut types: Vec<Box<dyn ResourceType>> = vec![Box::new(terraform_data::TerraformData::new())];
+    types.extend(random::types());
+    types
+}
+
+fn registry() -> &'static [Box<dyn ResourceType>] {
+    use std::sync::OnceLock;
+    static TYPES: OnceLock<Vec<Box<dyn ResourceType>>> = OnceLock::new();
+    TYPES.get_or_init(builtin_types)
+}
+
+/// The implementation of a type, if cairn has one.
+pub fn lookup(mode: ResourceMode, name: &str) -> Option<&'static dyn ResourceType> {
+    registry().iter().find(|t| t.mode() == mode && t.name() == name).map(|b| b.as_ref())
+}
+
+/// `(mode, name)` of every known type.
+pub fn builtin_names() -> Vec<(ResourceMode, &'static str)> {
+    registry().iter().map(|t| (t.mode(), t.name())).collect()
+}
