@@ -86,6 +86,11 @@ impl std::fmt::Display for Node {
 /// A module instance: the call path with each step's instance key.
 pub type ModuleInstance = Vec<(String, InstanceKey)>;
 
+/// The typed module path of a module instance.
+pub fn module_path(mi: &ModuleInstance) -> crate::addrs::ModulePath {
+    crate::addrs::ModulePath(mi.iter().map(|(n, k)| crate::addrs::ModuleStep { name: n.clone(), key: k.clone() }).collect())
+}
+
 /// Display `module.a["x"].module.b` for a module instance.
 pub fn module_instance_string(mi: &ModuleInstance) -> String {
     mi.iter().map(|(n, k)| format!("module.{n}{k}")).collect::<Vec<_>>().join(".")
@@ -106,6 +111,22 @@ pub struct ResourceInstance {
 }
 
 impl ResourceInstance {
+    /// The instance's typed address.
+    pub fn addr(&self) -> crate::addrs::ResourceAddr {
+        crate::addrs::ResourceAddr {
+            module: module_path(&self.module),
+            mode: self.mode,
+            type_name: self.type_name.clone(),
+            name: self.name.clone(),
+            key: self.key.clone(),
+        }
+    }
+
+    /// `type.name` (or `data.type.name`): the resource's key in its module.
+    pub fn resource_key(&self) -> String {
+        crate::config::model::resource_key(self.mode, &self.type_name, &self.name)
+    }
+
     /// The instance's address in Terraform syntax.
     pub fn address(&self) -> String {
         let mut s = module_instance_string(&self.module);
@@ -167,30 +188,52 @@ fn resource_deps(graph: &DepGraph<Node>, node: &Node) -> Vec<Node> {
 
 /// Evaluates a loaded stack.
 pub fn evaluate(config: &Config, options: &Options) -> (Evaluated, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    let graph = build_graph(config, &mut diags);
+    evaluate_with(config, options, &mut ConfigOnly)
+}
+
+/// Evaluates a loaded stack, handing each resource instance to `hook`.
+pub fn evaluate_with(config: &Config, options: &Options, hook: &mut dyn InstanceHook) -> (Evaluated, Diagnostics) {
+    let (graph, mut diags) = build(config);
     let cycles = graph.cycles();
-    for cycle in &cycles {
-        diags.push(cycle_diagnostic(config, cycle));
-    }
-    let mut ev = StackEval {
-        config,
-        options,
-        store: Store::default(),
-        instances: Vec::new(),
-        diags: Diagnostics::new(),
-        graph: &graph,
-    };
-    ev.store.module_instances.insert(Vec::new(), vec![Vec::new()]);
+    let mut walker = Walker::new(config, options, &graph);
     if cycles.is_empty() {
         for node in graph.dependency_order() {
-            ev.eval_node(&node);
+            walker.eval_node(&node, &mut *hook);
         }
     }
-    let outputs = ev.store.modules.get(&Vec::new()).map(|m| m.outputs.clone()).unwrap_or_default();
-    let instances = std::mem::take(&mut ev.instances);
-    diags.extend(ev.diags.0);
-    (Evaluated { instances, outputs: outputs.into_iter().collect(), graph }, diags)
+    let (instances, outputs, walk_diags) = walker.finish();
+    diags.extend(walk_diags);
+    (Evaluated { instances, outputs, graph }, diags)
+}
+
+/// Builds the object graph of a stack, reporting bad references and cycles.
+pub fn build(config: &Config) -> (DepGraph<Node>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let graph = build_graph(config, &mut diags);
+    for cycle in &graph.cycles() {
+        diags.push(cycle_diagnostic(config, cycle));
+    }
+    (graph, diags)
+}
+
+/// Receives each resource instance's evaluated configuration during a walk
+/// and answers with the value references to it will see (the planner's
+/// planned value).
+pub trait InstanceHook {
+    fn instance(&mut self, resource: &Resource, instance: &ResourceInstance) -> Value;
+}
+
+/// The hook of validate and graph: references see the configuration, with
+/// unset computed attributes unknown.
+pub struct ConfigOnly;
+
+impl InstanceHook for ConfigOnly {
+    fn instance(&mut self, resource: &Resource, instance: &ResourceInstance) -> Value {
+        match schema::lookup(resource.mode, &resource.type_name) {
+            Some(schema) => planned_value(schema, instance.value.clone()),
+            None => Value::unknown(),
+        }
+    }
 }
 
 fn cycle_diagnostic(config: &Config, cycle: &[Node]) -> Diagnostic {
@@ -504,7 +547,7 @@ struct Store {
     modules: HashMap<ModuleInstance, ModuleValues>,
 }
 
-struct StackEval<'a> {
+pub struct Walker<'a> {
     config: &'a Config,
     options: &'a Options,
     store: Store,
@@ -578,7 +621,42 @@ fn relative_display(dir: &std::path::Path, cwd: &std::path::Path) -> String {
     }
 }
 
-impl<'a> StackEval<'a> {
+impl<'a> Walker<'a> {
+    pub fn new(config: &'a Config, options: &'a Options, graph: &'a DepGraph<Node>) -> Walker<'a> {
+        let mut store = Store::default();
+        store.module_instances.insert(Vec::new(), vec![Vec::new()]);
+        Walker { config, options, store, instances: Vec::new(), diags: Diagnostics::new(), graph }
+    }
+
+    /// The instances evaluated so far, the root outputs and the diagnostics.
+    pub fn finish(self) -> (Vec<ResourceInstance>, IndexMap<String, Value>, Diagnostics) {
+        let outputs = self.store.modules.get(&Vec::new()).map(|m| m.outputs.clone()).unwrap_or_default();
+        (self.instances, outputs.into_iter().collect(), self.diags)
+    }
+
+    /// The module instances of a module (by config path) known so far.
+    pub fn module_instances(&self, path: &[String]) -> Vec<ModuleInstance> {
+        self.store.module_instances.get(path).cloned().unwrap_or_default()
+    }
+
+    /// Evaluates the instances of a resource node for every instance of its
+    /// module, without storing values (apply stores them as objects are made).
+    pub fn resource_instance_configs(&mut self, node: &Node) -> Vec<ResourceInstance> {
+        let NodeKind::Resource(key) = &node.kind else { return Vec::new() };
+        let mut out = Vec::new();
+        for mi in self.module_instances(&node.module) {
+            if let Some(list) = self.instance_configs(node, &mi, key) {
+                out.extend(list);
+            }
+        }
+        out
+    }
+
+    /// Diagnostics so far (taken).
+    pub fn take_diagnostics(&mut self) -> Diagnostics {
+        std::mem::take(&mut self.diags)
+    }
+
     fn module_config(&self, path: &[String]) -> &'a Module {
         &self.config.descendant(path).expect("graph nodes come from the config").module
     }
@@ -588,7 +666,9 @@ impl<'a> StackEval<'a> {
         FuncContext { base_dir: self.options.cwd.clone(), defer_impure: true }
     }
 
-    fn eval_node(&mut self, node: &Node) {
+    /// Evaluates one node of the object graph for every instance of its
+    /// module. Its dependencies must have been evaluated.
+    pub fn eval_node(&mut self, node: &Node, hook: &mut dyn InstanceHook) {
         let instances = self.store.module_instances.get(&node.module).cloned().unwrap_or_default();
         for mi in instances {
             match &node.kind {
@@ -600,7 +680,7 @@ impl<'a> StackEval<'a> {
                     self.values(&mi).locals.insert(name.clone(), v);
                 }
                 NodeKind::Output(name) => self.eval_output(node, &mi, name),
-                NodeKind::Resource(key) => self.eval_resource(node, &mi, key),
+                NodeKind::Resource(key) => self.eval_resource(node, &mi, key, &mut *hook),
                 NodeKind::ModuleCall(name) => self.eval_module_call(node, &mi, name),
             }
         }
@@ -897,13 +977,32 @@ impl<'a> StackEval<'a> {
         }
     }
 
-    fn eval_resource(&mut self, node: &Node, mi: &ModuleInstance, key: &str) {
+    /// Evaluates a resource node for one module instance: expands it, checks
+    /// each instance's body, and stores the values references will see (the
+    /// hook's planned values, or the configuration with unknown computed
+    /// attributes when there is no hook).
+    fn eval_resource(&mut self, node: &Node, mi: &ModuleInstance, key: &str, hook: &mut dyn InstanceHook) {
+        let Some(instances) = self.instance_configs(node, mi, key) else { return };
+        let m = self.module_config(&node.module);
+        let r = &m.resources[key];
+        for inst in instances {
+            let value = hook.instance(r, &inst);
+            self.set_instance_value(mi, key, &inst.key, value);
+            self.instances.push(inst);
+        }
+    }
+
+    /// Expands a resource for one module instance and evaluates each
+    /// instance's configuration. Prepares the resource's collection value
+    /// (tuple for count, object for for_each) for [`Walker::set_instance_value`].
+    /// `None` when the type is unknown or the expansion is unknown (validate).
+    fn instance_configs(&mut self, node: &Node, mi: &ModuleInstance, key: &str) -> Option<Vec<ResourceInstance>> {
         let m = self.module_config(&node.module);
         let r = &m.resources[key];
         let Some(schema) = schema::lookup(r.mode, &r.type_name) else {
             self.unknown_type(r);
             self.values(mi).resources.insert(key.to_string(), Value::unknown());
-            return;
+            return None;
         };
         let deps: Vec<String> = resource_deps(self.graph, node).iter().map(|n| n.to_string()).collect();
         let expansion = self.expand(&node.module, mi, r.count.as_ref(), r.for_each.as_ref(), "resource");
@@ -913,33 +1012,39 @@ impl<'a> StackEval<'a> {
             let count = r.count.as_ref().map(|_| Value::Unknown(Type::Number));
             self.eval_body_checked(&node.module, mi, r, schema, each, count);
             self.values(mi).resources.insert(key.to_string(), Value::unknown());
-            return;
+            return None;
         };
-        let mut collected: Value = if r.count.is_some() {
+        let collected: Value = if r.count.is_some() {
             Value::Tuple(Vec::new())
         } else if r.for_each.is_some() {
             Value::Object(BTreeMap::new())
         } else {
-            Value::Null
+            Value::Unknown(schema.value_type())
         };
+        self.values(mi).resources.insert(key.to_string(), collected);
+        let mut out = Vec::new();
         for (ikey, each, count) in keys {
             let Some(value) = self.eval_body_checked(&node.module, mi, r, schema, each, count) else {
-                insert_instance(&mut collected, &ikey, Value::Unknown(schema.value_type()));
+                self.set_instance_value(mi, key, &ikey, Value::Unknown(schema.value_type()));
                 continue;
             };
-            let planned = planned_value(schema, value, self.options.mode);
-            insert_instance(&mut collected, &ikey, planned.clone());
-            self.instances.push(ResourceInstance {
+            out.push(ResourceInstance {
                 module: mi.clone(),
                 mode: r.mode,
                 type_name: r.type_name.clone(),
                 name: r.name.clone(),
                 key: ikey,
-                value: planned,
+                value,
                 dependencies: deps.clone(),
             });
         }
-        self.values(mi).resources.insert(key.to_string(), collected);
+        Some(out)
+    }
+
+    /// Records the value references to one resource instance will see.
+    pub fn set_instance_value(&mut self, mi: &ModuleInstance, resource_key: &str, key: &InstanceKey, value: Value) {
+        let slot = self.values(mi).resources.entry(resource_key.to_string()).or_insert(Value::Null);
+        insert_instance(slot, key, value);
     }
 
     fn unknown_type(&mut self, r: &Resource) {
@@ -1014,7 +1119,7 @@ fn insert_instance(collection: &mut Value, key: &InstanceKey, value: Value) {
 
 /// The value of a new instance as plan sees it: configured arguments as
 /// given, unset computed attributes unknown, unset optional ones null.
-fn planned_value(schema: &Schema, config: Value, mode: Mode) -> Value {
+fn planned_value(schema: &Schema, config: Value) -> Value {
     let (config, marked) = config.into_unmarked();
     let Value::Object(mut m) = config else { return config.mark_if(marked) };
     for (name, a) in &schema.attributes {
@@ -1028,7 +1133,6 @@ fn planned_value(schema: &Schema, config: Value, mode: Mode) -> Value {
             }
         }
     }
-    let _ = mode;
     Value::Object(m).mark_if(marked)
 }
 
