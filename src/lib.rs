@@ -35,6 +35,7 @@
 //! the compiler keeps them free of engine types.
 
 pub mod addrs;
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod diag;

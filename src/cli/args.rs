@@ -25,6 +25,29 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Print the dependency graph of the stack's resources in DOT format.
     Graph(GraphArgs),
+    /// Show what applying the configuration would change.
+    Plan(PlanArgs),
+    /// Make the changes: plan and apply, or apply a saved plan.
+    Apply(ApplyArgs),
+    /// Destroy every object the stack manages.
+    Destroy(ApplyArgs),
+    /// Update the state to match the real objects (apply -refresh-only -auto-approve).
+    Refresh(PlanArgs),
+    /// Show the state, or a saved plan.
+    Show(ShowArgs),
+    /// Print root module outputs.
+    Output(OutputArgs),
+    /// Inspect and edit the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Release a state lock left behind by a crashed run.
+    #[command(name = "force-unlock")]
+    ForceUnlock(ForceUnlockArgs),
+    /// Manage workspaces (one state each).
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Adopt an existing object into the state.
+    Import(ImportArgs),
     /// Print cairn's version.
     Version,
 }
@@ -68,4 +91,171 @@ pub struct GraphArgs {
     /// Load variable values from the given file.
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<String>,
+}
+
+/// `-var` and `-var-file`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct VarArgs {
+    /// Set a value for one of the input variables.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Load variable values from the given file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<String>,
+}
+
+impl VarArgs {
+    /// Files first, then single values (each group in the order given).
+    pub fn cli_vars(&self) -> Vec<crate::config::variables::CliVar> {
+        use crate::config::variables::CliVar;
+        self.var_files.iter().map(|f| CliVar::File(f.clone())).chain(self.vars.iter().map(|v| CliVar::Var(v.clone()))).collect()
+    }
+}
+
+/// `-lock` and `-lock-timeout`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LockArgs {
+    /// Take the state lock (default true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub lock: Option<bool>,
+    /// How long to wait for the state lock (e.g. 30s, 5m).
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    /// Write the plan to this file, for `cairn apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<String>,
+    /// Plan to destroy every object.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Only update the state to match the real objects.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Read objects before planning (default true).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub refresh: Option<bool>,
+    /// Limit the plan to these resources (and what they depend on).
+    #[arg(long, value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Leave these resources (and what depends on them) out of the plan.
+    #[arg(long, value_name = "ADDR")]
+    pub exclude: Vec<String>,
+    /// Replace this object even if nothing forces it.
+    #[arg(long, value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// How many operations run at once.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub parallelism: usize,
+    /// Exit 0 with no changes, 1 on error, 2 with changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Show only changed attributes.
+    #[arg(long)]
+    pub compact: bool,
+    /// Ask for missing values (default true on a terminal).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub input: Option<bool>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ApplyArgs {
+    /// A saved plan to apply exactly.
+    pub plan_file: Option<String>,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// A saved plan (default: the current state).
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// All outputs (or one) as JSON, sensitive values included.
+    #[arg(long)]
+    pub json: bool,
+    /// One output's raw string value.
+    #[arg(long)]
+    pub raw: bool,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the objects in the state.
+    List { addresses: Vec<String> },
+    /// Show one object's attributes.
+    Show { address: String },
+    /// Rename an object in the state.
+    Mv {
+        source: String,
+        destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Forget objects (they are not destroyed).
+    Rm {
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Print the raw state.
+    Pull,
+    /// Replace the state with a file's contents.
+    Push {
+        file: String,
+        /// Overwrite even a state of another lineage or a higher serial.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    pub lock_id: String,
+    /// Don't ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    List,
+    New { name: String },
+    Select { name: String },
+    Delete {
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub address: String,
+    pub id: String,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub input: Option<bool>,
 }

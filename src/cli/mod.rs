@@ -9,9 +9,13 @@
 //! `syntax` and render what they return.
 
 mod args;
+mod context;
 mod fmt;
 mod graph;
 mod output;
+mod plan_cmd;
+mod progress;
+mod state_cmd;
 mod validate;
 
 use clap::Parser;
@@ -26,7 +30,7 @@ pub use output::Output;
 const SINGLE_DASH_FLAGS: &[&str] = &[
     "chdir", "json", "no-color", "check", "diff", "recursive", "write", "list", "input", "var", "var-file", "type",
     "out", "auto-approve", "detailed-exitcode", "target", "replace", "exclude", "parallelism", "lock", "lock-timeout",
-    "refresh", "refresh-only", "destroy", "compact", "raw", "state", "backup", "force", "help", "version",
+    "refresh", "refresh-only", "destroy", "compact", "raw", "state", "backup", "force", "help", "version", "exclude",
 ];
 
 /// Rewrites `-flag` and `-flag=value` into `--flag` forms clap understands.
@@ -82,6 +86,20 @@ pub fn run(cli: Cli) -> i32 {
         Command::Validate(a) => validate::run(&dir, &a, &out),
         Command::Fmt(a) => fmt::run(&dir, &a, &out),
         Command::Graph(a) => graph::run(&dir, &a, &out),
+        Command::Plan(a) => plan_cmd::plan(&dir, &a, &out),
+        Command::Apply(a) => plan_cmd::apply(&dir, &a, &out, false),
+        Command::Destroy(a) => plan_cmd::apply(&dir, &a, &out, true),
+        Command::Refresh(a) => {
+            let mut plan = a.clone();
+            plan.refresh_only = true;
+            plan_cmd::apply(&dir, &args::ApplyArgs { plan_file: None, auto_approve: true, plan }, &out, false)
+        }
+        Command::Show(a) => state_cmd::show(&dir, &a, &out),
+        Command::Output(a) => state_cmd::output(&dir, &a, &out),
+        Command::State(c) => state_cmd::state(&dir, &c, &out),
+        Command::ForceUnlock(a) => state_cmd::force_unlock(&dir, &a, &out),
+        Command::Workspace(c) => state_cmd::workspace(&dir, &c, &out),
+        Command::Import(a) => state_cmd::import(&dir, &a, &out),
         Command::Version => {
             println!("cairn v{}", crate::VERSION);
             0

@@ -12,6 +12,8 @@
 
 pub mod diff;
 pub mod encode;
+pub mod file;
+pub mod planner;
 
 use serde::{Deserialize, Serialize};
 
@@ -220,4 +222,67 @@ impl Plan {
             || self.outputs.iter().any(|o| o.action() != Action::NoOp)
             || (self.refresh_only && !self.drift.is_empty())
     }
+}
+
+// ---------------------------------------------------------------------------
+// Between plan values and state records.
+
+/// The state record address of a resource instance.
+pub fn state_addr(addr: &ResourceAddr) -> crate::state::InstanceAddr {
+    use crate::addrs::InstanceKey;
+    use crate::state::{IndexKey, InstanceAddr, Mode};
+    InstanceAddr {
+        module: addr.module.to_string(),
+        mode: match addr.mode {
+            crate::addrs::ResourceMode::Managed => Mode::Managed,
+            crate::addrs::ResourceMode::Data => Mode::Data,
+        },
+        type_name: addr.type_name.clone(),
+        name: addr.name.clone(),
+        key: match &addr.key {
+            InstanceKey::NoKey => None,
+            InstanceKey::Int(i) => Some(IndexKey::Int(*i)),
+            InstanceKey::Str(s) => Some(IndexKey::Str(s.clone())),
+        },
+    }
+}
+
+/// An instance's attributes as a value, its sensitive paths marked.
+pub fn state_value(inst: &crate::state::InstanceState) -> Value {
+    use crate::state::PathStep;
+    let paths: Vec<serde_json::Value> = inst
+        .sensitive_attributes
+        .iter()
+        .map(|p| {
+            serde_json::Value::Array(
+                p.iter()
+                    .map(|s| match s {
+                        PathStep::GetAttr(n) => serde_json::Value::String(n.clone()),
+                        PathStep::Index(i) => i.clone(),
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    encode::mark_paths(Value::from_json(&inst.attributes), &paths)
+}
+
+/// Stores a (wholly known) value into an instance record.
+pub fn store_value(inst: &mut crate::state::InstanceState, value: &Value) {
+    use crate::state::PathStep;
+    let e = encode::encode(value);
+    inst.attributes = e.value;
+    inst.sensitive_attributes = encode::mask_paths(&e.sensitive)
+        .into_iter()
+        .map(|p| match p {
+            serde_json::Value::Array(steps) => steps
+                .into_iter()
+                .map(|s| match s {
+                    serde_json::Value::String(n) => PathStep::GetAttr(n),
+                    other => PathStep::Index(other),
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
 }
