@@ -41,6 +41,7 @@ pub mod diag;
 pub mod eval;
 pub mod graph;
 pub mod stack;
+pub mod state;
 pub mod syntax;
 pub mod value;
 
