@@ -447,3 +447,81 @@ mod tests {
         assert!(big < small * 12, "{small} -> {big}");
     }
 }
+
+/// Interoperability with a real Terraform: it must accept state cairn
+/// rewrote and see no changes. Needs `terraform` on PATH (works offline with
+/// the builtin provider); run with `cargo test -- --ignored terraform_reads`.
+#[cfg(test)]
+mod terraform_interop {
+    use crate::state::{load, persist, LocalBackend};
+    use std::process::Command;
+
+    fn terraform(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+        Command::new("terraform")
+            .args(args)
+            .current_dir(dir)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("running terraform {args:?}: {e}"))
+    }
+
+    #[test]
+    #[ignore = "needs the terraform binary"]
+    fn terraform_reads_state_written_by_cairn() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let dir = d.path();
+        std::fs::create_dir_all(dir.join("m")).expect("mkdir");
+        std::fs::write(
+            dir.join("main.tf"),
+            r#"
+resource "terraform_data" "a" { input = "hello" }
+resource "terraform_data" "counted" {
+  count = 2
+  input = "${terraform_data.a.output}-${count.index}"
+}
+resource "terraform_data" "each" {
+  for_each = toset(["x", "y"])
+  input    = each.key
+  lifecycle { create_before_destroy = true }
+}
+module "m" {
+  source = "./m"
+  name   = terraform_data.a.output
+}
+output "o" { value = terraform_data.a.output }
+"#,
+        )
+        .expect("main.tf");
+        std::fs::write(
+            dir.join("m/main.tf"),
+            "variable \"name\" {}\nresource \"terraform_data\" \"b\" { input = var.name }\n",
+        )
+        .expect("m/main.tf");
+        for args in [&["init", "-input=false"][..], &["apply", "-auto-approve", "-input=false"][..]] {
+            let out = terraform(dir, args);
+            assert!(out.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let backend = LocalBackend::new(dir.join("terraform.tfstate"));
+        let (mut st, mut generation) = load(&backend, "default").expect("load terraform state");
+        let serial = st.serial;
+        persist(&backend, "default", &mut st, &mut generation).expect("persist");
+        assert_eq!(st.serial, serial + 1);
+
+        let out = terraform(dir, &["plan", "-detailed-exitcode", "-input=false"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "terraform must see no changes in cairn-written state:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = terraform(dir, &["state", "list"]);
+        let mut listed: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        let mut ours = st.instance_addresses();
+        listed.sort();
+        ours.sort();
+        assert_eq!(ours.len(), 6, "{ours:?}");
+        assert_eq!(listed, ours);
+    }
+}
