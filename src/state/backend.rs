@@ -269,7 +269,12 @@ pub trait Backend: Send + Sync {
     /// generation is `g` ([`GENERATION_ABSENT`]: only if nothing is
     /// stored); otherwise it fails with [`BackendError::Conflict`] and
     /// stores nothing. `None` writes unconditionally (`state push -force`).
-    fn write(&self, workspace: &str, bytes: &[u8], if_generation: Option<u64>) -> Result<u64, BackendError>;
+    fn write(
+        &self,
+        workspace: &str,
+        bytes: &[u8],
+        if_generation: Option<u64>,
+    ) -> Result<u64, BackendError>;
 
     /// Takes the lock of `workspace` for `info.id`. Fails with
     /// [`BackendError::Locked`] (carrying the holder) if anyone holds it,

@@ -253,7 +253,8 @@ mod tests {
         let mut s = State::new();
         s.serial = 7;
         let p = "provider[\"terraform.io/builtin/terraform\"]";
-        let mut i = InstanceState::new(json!({"id": "x", "input": {"value": "s", "type": "string"}}));
+        let mut i =
+            InstanceState::new(json!({"id": "x", "input": {"value": "s", "type": "string"}}));
         i.dependencies = vec!["terraform_data.a".into()];
         i.sensitive_attributes = vec![vec![
             PathStep::GetAttr("input".into()),
@@ -267,7 +268,11 @@ mod tests {
             p,
             i,
         );
-        s.insert_instance(&InstanceAddr::managed("terraform_data", "a"), p, InstanceState::new(json!({"id": "a"})));
+        s.insert_instance(
+            &InstanceAddr::managed("terraform_data", "a"),
+            p,
+            InstanceState::new(json!({"id": "a"})),
+        );
         s.set_output("secret", json!("v"), json!("string"), true);
         s.pending.push(PendingOperation {
             id: "6c0f4f5e-1111-4222-8333-444455556666".into(),
@@ -316,7 +321,9 @@ mod tests {
         );
         // root resource has no "module" key and no empty dependencies
         assert!(v["resources"][0].get("module").is_none());
-        assert!(v["resources"][0]["instances"][0].get("dependencies").is_none());
+        assert!(v["resources"][0]["instances"][0]
+            .get("dependencies")
+            .is_none());
         assert_eq!(v["pending"][0]["kind"], json!("create"));
         assert_eq!(v["outputs"]["secret"]["sensitive"], json!(true));
     }
@@ -341,15 +348,22 @@ mod tests {
             ]
         );
         let c1 = s
-            .find_instance(&InstanceAddr::managed("terraform_data", "counted").with_key(IndexKey::Int(1)))
+            .find_instance(
+                &InstanceAddr::managed("terraform_data", "counted").with_key(IndexKey::Int(1)),
+            )
             .expect("counted[1]");
         assert_eq!(c1.dependencies, vec!["terraform_data.a"]);
         assert_eq!(c1.attributes["input"]["value"], json!("hello-1"));
-        let cbd = s.find_instance(&InstanceAddr::managed("terraform_data", "cbd")).expect("cbd");
+        let cbd = s
+            .find_instance(&InstanceAddr::managed("terraform_data", "cbd"))
+            .expect("cbd");
         assert!(cbd.create_before_destroy);
         assert_eq!(
             cbd.sensitive_attributes,
-            vec![vec![PathStep::GetAttr("input".into()), PathStep::GetAttr("token".into())]]
+            vec![vec![
+                PathStep::GetAttr("input".into()),
+                PathStep::GetAttr("token".into())
+            ]]
         );
         assert!(s.outputs["secret"].sensitive);
         assert_eq!(s.outputs["greeting"].value, json!("hello"));
@@ -377,17 +391,30 @@ mod tests {
         assert!(s.resources[0].instances[0].is_tainted());
         let out: Json = serde_json::from_slice(&to_bytes(&s, "f").expect("encode")).expect("json");
         assert_eq!(out["resources"][0]["future"], json!(1));
-        assert_eq!(out["resources"][0]["instances"][0]["identity"], json!({"x": 1}));
-        assert_eq!(out["resources"][0]["instances"][0]["status"], json!("tainted"));
-        assert_eq!(out["resources"][0]["instances"][0]["private"], json!("YWJj"));
+        assert_eq!(
+            out["resources"][0]["instances"][0]["identity"],
+            json!({"x": 1})
+        );
+        assert_eq!(
+            out["resources"][0]["instances"][0]["status"],
+            json!("tainted")
+        );
+        assert_eq!(
+            out["resources"][0]["instances"][0]["private"],
+            json!("YWJj")
+        );
     }
 
     #[test]
     fn refuses_newer_version() {
-        let e = from_bytes(br#"{"version": 5, "serial": 1}"#, "/x/cairn.tfstate").expect_err("too new");
+        let e =
+            from_bytes(br#"{"version": 5, "serial": 1}"#, "/x/cairn.tfstate").expect_err("too new");
         assert!(matches!(e, FormatError::TooNew { version: 5, .. }));
         let msg = e.to_string();
-        assert!(msg.contains("/x/cairn.tfstate") && msg.contains("upgrade cairn"), "{msg}");
+        assert!(
+            msg.contains("/x/cairn.tfstate") && msg.contains("upgrade cairn"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -398,7 +425,12 @@ mod tests {
         )
         .expect_err("too new");
         let msg = e.to_string();
-        assert!(msg.contains("/x/cairn.tfstate") && msg.contains("9.0.0") && msg.contains("upgrade cairn"), "{msg}");
+        assert!(
+            msg.contains("/x/cairn.tfstate")
+                && msg.contains("9.0.0")
+                && msg.contains("upgrade cairn"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -409,7 +441,11 @@ mod tests {
 
     #[test]
     fn malformed_names_line_and_column() {
-        let e = from_bytes(b"{\n  \"version\": 4,\n  \"serial\": ,\n}", "/s/cairn.tfstate").expect_err("bad");
+        let e = from_bytes(
+            b"{\n  \"version\": 4,\n  \"serial\": ,\n}",
+            "/s/cairn.tfstate",
+        )
+        .expect_err("bad");
         match &e {
             FormatError::Malformed { line, column, .. } => {
                 assert_eq!(*line, 3);
@@ -418,7 +454,10 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let msg = e.to_string();
-        assert!(msg.contains("/s/cairn.tfstate") && msg.contains("line 3, column"), "{msg}");
+        assert!(
+            msg.contains("/s/cairn.tfstate") && msg.contains("line 3, column"),
+            "{msg}"
+        );
 
         // wrong shape is reported with a position too
         let e = from_bytes(b"{\"version\": 4,\n\"serial\": \"x\"}", "f").expect_err("bad");
@@ -438,7 +477,11 @@ mod tests {
                 if i > 0 {
                     inst.dependencies = vec![format!("terraform_data.r{}", i - 1)];
                 }
-                s.insert_instance(&InstanceAddr::managed("terraform_data", format!("r{i}")), "p", inst);
+                s.insert_instance(
+                    &InstanceAddr::managed("terraform_data", format!("r{i}")),
+                    "p",
+                    inst,
+                );
             }
             to_bytes(&s, "m").map(|b| b.len()).unwrap_or(0)
         }
@@ -498,9 +541,16 @@ output "o" { value = terraform_data.a.output }
             "variable \"name\" {}\nresource \"terraform_data\" \"b\" { input = var.name }\n",
         )
         .expect("m/main.tf");
-        for args in [&["init", "-input=false"][..], &["apply", "-auto-approve", "-input=false"][..]] {
+        for args in [
+            &["init", "-input=false"][..],
+            &["apply", "-auto-approve", "-input=false"][..],
+        ] {
             let out = terraform(dir, args);
-            assert!(out.status.success(), "terraform {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "terraform {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let backend = LocalBackend::new(dir.join("terraform.tfstate"));
         let (mut st, mut generation) = load(&backend, "default").expect("load terraform state");
@@ -517,7 +567,10 @@ output "o" { value = terraform_data.a.output }
             String::from_utf8_lossy(&out.stderr)
         );
         let out = terraform(dir, &["state", "list"]);
-        let mut listed: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+        let mut listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
         let mut ours = st.instance_addresses();
         listed.sort();
         ours.sort();

@@ -39,7 +39,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::backend::{
-    validate_workspace_name, Backend, BackendError, LockInfo, Snapshot, DEFAULT_WORKSPACE, GENERATION_ABSENT,
+    validate_workspace_name, Backend, BackendError, LockInfo, Snapshot, DEFAULT_WORKSPACE,
+    GENERATION_ABSENT,
 };
 
 /// The default state file name in a stack directory.
@@ -266,12 +267,20 @@ impl Backend for LocalBackend {
         }))
     }
 
-    fn write(&self, workspace: &str, bytes: &[u8], if_generation: Option<u64>) -> Result<u64, BackendError> {
+    fn write(
+        &self,
+        workspace: &str,
+        bytes: &[u8],
+        if_generation: Option<u64>,
+    ) -> Result<u64, BackendError> {
         let path = self.state_path(workspace)?;
         let dir = self.ensure_dir(&path)?;
         let _guard = DirLock::take(&dir)?;
         let current = read_optional(&path)?;
-        let found = current.as_deref().map(generation_of).unwrap_or(GENERATION_ABSENT);
+        let found = current
+            .as_deref()
+            .map(generation_of)
+            .unwrap_or(GENERATION_ABSENT);
         if let Some(expected) = if_generation {
             if expected != found {
                 return Err(BackendError::Conflict {
@@ -377,7 +386,9 @@ impl Backend for LocalBackend {
         let state = self.state_path(name)?;
         let dir = parent_of(&state);
         if !state.is_file() {
-            return Err(BackendError::NoSuchWorkspace { name: name.to_string() });
+            return Err(BackendError::NoSuchWorkspace {
+                name: name.to_string(),
+            });
         }
         let _guard = DirLock::take(&dir)?;
         if let Some(holder) = self.read_lock(&self.lock_path(name)?)? {
@@ -409,12 +420,18 @@ mod tests {
     }
 
     fn mode(p: &Path) -> u32 {
-        fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or(0)
+        fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
     }
 
     fn dir_names(p: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(p)
-            .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
@@ -427,8 +444,13 @@ mod tests {
         let g1 = b.write("default", b"one\n", Some(0)).expect("first write");
         let state = d.path().join("cairn.tfstate");
         assert_eq!(mode(&state), 0o600);
-        assert!(!d.path().join("cairn.tfstate.backup").exists(), "no backup of nothing");
-        let _g2 = b.write("default", b"two\n", Some(g1)).expect("second write");
+        assert!(
+            !d.path().join("cairn.tfstate.backup").exists(),
+            "no backup of nothing"
+        );
+        let _g2 = b
+            .write("default", b"two\n", Some(g1))
+            .expect("second write");
         assert_eq!(fs::read(&state).ok().as_deref(), Some(&b"two\n"[..]));
         let backup = d.path().join("cairn.tfstate.backup");
         assert_eq!(fs::read(&backup).ok().as_deref(), Some(&b"one\n"[..]));
@@ -436,20 +458,31 @@ mod tests {
         // a failed conditional write leaves everything as it was
         assert!(b.write("default", b"three\n", Some(g1)).is_err());
         assert_eq!(fs::read(&state).ok().as_deref(), Some(&b"two\n"[..]));
-        assert_eq!(dir_names(d.path()), vec!["cairn.tfstate", "cairn.tfstate.backup"]);
+        assert_eq!(
+            dir_names(d.path()),
+            vec!["cairn.tfstate", "cairn.tfstate.backup"]
+        );
 
         b.lock("default", &LockInfo::new("apply")).expect("lock");
         assert_eq!(mode(&d.path().join("cairn.tfstate.lock.info")), 0o600);
         assert_eq!(
             dir_names(d.path()),
-            vec!["cairn.tfstate", "cairn.tfstate.backup", "cairn.tfstate.lock.info"]
+            vec![
+                "cairn.tfstate",
+                "cairn.tfstate.backup",
+                "cairn.tfstate.lock.info"
+            ]
         );
 
-        b.write("staging", b"s\n", Some(0)).expect("workspace write");
+        b.write("staging", b"s\n", Some(0))
+            .expect("workspace write");
         let ws = d.path().join("terraform.tfstate.d/staging/cairn.tfstate");
         assert_eq!(fs::read(&ws).ok().as_deref(), Some(&b"s\n"[..]));
         assert_eq!(mode(&ws), 0o600);
-        assert_eq!(dir_names(&d.path().join("terraform.tfstate.d/staging")), vec!["cairn.tfstate"]);
+        assert_eq!(
+            dir_names(&d.path().join("terraform.tfstate.d/staging")),
+            vec!["cairn.tfstate"]
+        );
     }
 
     #[test]
@@ -459,18 +492,29 @@ mod tests {
         let b = LocalBackend::in_dir(d.path());
         let info = LockInfo::new("apply");
         a.lock("default", &info).expect("lock");
-        let e = b.lock("default", &LockInfo::new("plan")).expect_err("contended");
+        let e = b
+            .lock("default", &LockInfo::new("plan"))
+            .expect_err("contended");
         match &e {
             BackendError::Locked { holder, .. } => {
                 assert_eq!(holder.id, info.id);
                 assert_eq!(holder.operation, "apply");
-                assert_eq!(holder.path, d.path().join("cairn.tfstate").display().to_string());
+                assert_eq!(
+                    holder.path,
+                    d.path().join("cairn.tfstate").display().to_string()
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
         let msg = e.to_string();
-        assert!(msg.contains(&info.id) && msg.contains("cairn force-unlock"), "{msg}");
-        assert!(msg.contains(&d.path().join("cairn.tfstate").display().to_string()), "{msg}");
+        assert!(
+            msg.contains(&info.id) && msg.contains("cairn force-unlock"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&d.path().join("cairn.tfstate").display().to_string()),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -478,9 +522,16 @@ mod tests {
         let d = tmp();
         let a = LocalBackend::in_dir(d.path());
         let b = LocalBackend::in_dir(d.path());
-        let held = acquire(&a, "default", &LockInfo::new("apply"), Duration::ZERO).expect("free lock");
+        let held =
+            acquire(&a, "default", &LockInfo::new("apply"), Duration::ZERO).expect("free lock");
         let start = Instant::now();
-        let e = acquire(&b, "default", &LockInfo::new("plan"), Duration::from_millis(300)).expect_err("held");
+        let e = acquire(
+            &b,
+            "default",
+            &LockInfo::new("plan"),
+            Duration::from_millis(300),
+        )
+        .expect_err("held");
         let waited = start.elapsed();
         assert!(waited >= Duration::from_millis(300), "{waited:?}");
         assert!(waited < Duration::from_secs(3), "{waited:?}");
@@ -505,7 +556,13 @@ mod tests {
             LocalBackend::in_dir(&path).unlock("default", &id)
         });
         let b = LocalBackend::in_dir(d.path());
-        let g = acquire(&b, "default", &LockInfo::new("plan"), Duration::from_secs(10)).expect("acquired");
+        let g = acquire(
+            &b,
+            "default",
+            &LockInfo::new("plan"),
+            Duration::from_secs(10),
+        )
+        .expect("acquired");
         assert!(releaser.join().map(|r| r.is_ok()).unwrap_or(false));
         assert_eq!(g.info().operation, "plan");
         drop(g); // unlocks
@@ -516,7 +573,9 @@ mod tests {
     fn concurrent_conditional_writers_never_lose_updates() {
         let d = tmp();
         let path = d.path().to_path_buf();
-        LocalBackend::in_dir(&path).write("default", b"0", Some(0)).expect("seed");
+        LocalBackend::in_dir(&path)
+            .write("default", b"0", Some(0))
+            .expect("seed");
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let path = path.clone();
@@ -530,7 +589,9 @@ mod tests {
                         };
                         let n: u64 = String::from_utf8_lossy(&snap.bytes).parse().unwrap_or(0);
                         let next = format!("{}", n + 1);
-                        if b.write("default", next.as_bytes(), Some(snap.generation)).is_ok() {
+                        if b.write("default", next.as_bytes(), Some(snap.generation))
+                            .is_ok()
+                        {
                             done += 1;
                         }
                     }
@@ -543,7 +604,58 @@ mod tests {
         }
         let final_bytes = fs::read(d.path().join("cairn.tfstate")).unwrap_or_default();
         assert_eq!(String::from_utf8_lossy(&final_bytes), "40");
-        assert_eq!(dir_names(d.path()), vec!["cairn.tfstate", "cairn.tfstate.backup"]);
+        assert_eq!(
+            dir_names(d.path()),
+            vec!["cairn.tfstate", "cairn.tfstate.backup"]
+        );
+    }
+
+    const CHILD_DIR_ENV: &str = "CAIRN_STATE_TEST_CHILD_DIR";
+
+    /// Run by `lock_left_behind_by_another_process` in a child process:
+    /// takes the lock and exits without releasing it, like a crashed run.
+    #[test]
+    #[ignore = "helper run in a child process"]
+    fn child_takes_lock_and_exits() {
+        let Ok(dir) = std::env::var(CHILD_DIR_ENV) else {
+            return;
+        };
+        let b = LocalBackend::in_dir(&dir);
+        b.write("default", b"from child\n", Some(0))
+            .expect("child write");
+        b.lock("default", &LockInfo::new("child-apply"))
+            .expect("child lock");
+    }
+
+    #[test]
+    fn lock_left_behind_by_another_process() {
+        let d = tmp();
+        let exe = std::env::current_exe().expect("test binary");
+        let out = std::process::Command::new(exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "state::local::tests::child_takes_lock_and_exits",
+            ])
+            .env(CHILD_DIR_ENV, d.path())
+            .output()
+            .expect("spawn child");
+        assert!(
+            out.status.success(),
+            "child: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let b = LocalBackend::in_dir(d.path());
+        let snap = b.read("default").expect("read").expect("child wrote state");
+        assert_eq!(snap.bytes, b"from child\n");
+        let holder = match b.lock("default", &LockInfo::new("apply")) {
+            Err(BackendError::Locked { holder, .. }) => holder,
+            other => panic!("expected Locked, got {other:?}"),
+        };
+        assert_eq!(holder.operation, "child-apply");
+        b.force_unlock("default", &holder.id).expect("force-unlock");
+        b.lock("default", &LockInfo::new("apply"))
+            .expect("lock after force-unlock");
     }
 
     #[test]
@@ -551,7 +663,9 @@ mod tests {
         let d = tmp();
         let b = LocalBackend::in_dir(d.path());
         fs::write(d.path().join("cairn.tfstate.lock.info"), b"{").expect("write");
-        let e = b.lock("default", &LockInfo::new("apply")).expect_err("corrupt");
+        let e = b
+            .lock("default", &LockInfo::new("apply"))
+            .expect_err("corrupt");
         assert!(e.to_string().contains("cairn.tfstate.lock.info"), "{e}");
     }
 
@@ -562,6 +676,10 @@ mod tests {
         fs::create_dir(d.path().join("cairn.tfstate")).expect("mkdir");
         let b = LocalBackend::in_dir(d.path());
         let e = b.read("default").expect_err("not a file");
-        assert!(e.to_string().contains(&d.path().join("cairn.tfstate").display().to_string()), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&d.path().join("cairn.tfstate").display().to_string()),
+            "{e}"
+        );
     }
 }

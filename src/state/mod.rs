@@ -38,13 +38,15 @@ pub mod lock;
 pub mod model;
 pub mod testing;
 
-pub use backend::{Backend, BackendError, LockInfo, Snapshot, DEFAULT_WORKSPACE, GENERATION_ABSENT};
+pub use backend::{
+    Backend, BackendError, LockInfo, Snapshot, DEFAULT_WORKSPACE, GENERATION_ABSENT,
+};
 pub use format::FormatError;
 pub use local::LocalBackend;
 pub use lock::{acquire, LockGuard};
 pub use model::{
-    AttrPath, IndexKey, InstanceAddr, InstanceState, Mode, OutputState, PathStep, PendingKind, PendingOperation,
-    ResourceState, State,
+    AttrPath, IndexKey, InstanceAddr, InstanceState, Mode, OutputState, PathStep, PendingKind,
+    PendingOperation, ResourceState, State,
 };
 
 /// Why loading or persisting state failed.
@@ -64,7 +66,9 @@ pub enum StateError {
 pub fn load(backend: &dyn Backend, workspace: &str) -> Result<(State, Option<u64>), StateError> {
     match backend.read(workspace)? {
         None => Ok((State::new(), None)),
-        Some(snap) if snap.bytes.iter().all(u8::is_ascii_whitespace) => Ok((State::new(), Some(snap.generation))),
+        Some(snap) if snap.bytes.iter().all(u8::is_ascii_whitespace) => {
+            Ok((State::new(), Some(snap.generation)))
+        }
         Some(snap) => {
             let state = format::from_bytes(&snap.bytes, &backend.location(workspace))?;
             Ok((state, Some(snap.generation)))
@@ -89,7 +93,11 @@ pub fn persist(
     next.cairn_version = Some(crate::VERSION.to_string());
     next.normalize();
     let bytes = format::to_bytes(&next, &backend.location(workspace))?;
-    let g = backend.write(workspace, &bytes, Some(generation.unwrap_or(GENERATION_ABSENT)))?;
+    let g = backend.write(
+        workspace,
+        &bytes,
+        Some(generation.unwrap_or(GENERATION_ABSENT)),
+    )?;
     *state = next;
     *generation = Some(g);
     Ok(())
@@ -125,7 +133,10 @@ mod tests {
         let (mut other, mut og) = (back.clone(), g2);
         persist(&b, "default", &mut s, &mut g).expect("first writer");
         let err = persist(&b, "default", &mut other, &mut og).expect_err("stale");
-        assert!(matches!(err, StateError::Backend(BackendError::Conflict { .. })), "{err}");
+        assert!(
+            matches!(err, StateError::Backend(BackendError::Conflict { .. })),
+            "{err}"
+        );
         assert_eq!(other.serial, 2);
         assert_eq!(og, g2);
     }
@@ -144,9 +155,14 @@ mod tests {
     fn load_names_file_on_bad_state() {
         let d = tempfile::tempdir().expect("tempdir");
         let b = LocalBackend::in_dir(d.path());
-        b.write("default", b"{\"version\": 99}", None).expect("write");
+        b.write("default", b"{\"version\": 99}", None)
+            .expect("write");
         let e = load(&b, "default").expect_err("too new");
-        assert!(e.to_string().contains(&d.path().join("cairn.tfstate").display().to_string()), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&d.path().join("cairn.tfstate").display().to_string()),
+            "{e}"
+        );
         b.write("default", b"\n", None).expect("write");
         let (s, g) = load(&b, "default").expect("empty file is no state");
         assert!(s.is_empty() && g.is_some());

@@ -480,7 +480,8 @@ impl State {
         resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let mut out = Vec::new();
         for r in resources {
-            let mut keys: Vec<&Option<IndexKey>> = r.instances.iter().map(|i| &i.index_key).collect();
+            let mut keys: Vec<&Option<IndexKey>> =
+                r.instances.iter().map(|i| &i.index_key).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
@@ -491,7 +492,13 @@ impl State {
     }
 
     /// Sets root module output `name`.
-    pub fn set_output(&mut self, name: impl Into<String>, value: Json, type_: Json, sensitive: bool) {
+    pub fn set_output(
+        &mut self,
+        name: impl Into<String>,
+        value: Json,
+        type_: Json,
+        sensitive: bool,
+    ) {
         self.outputs.insert(
             name.into(),
             OutputState {
@@ -513,7 +520,8 @@ impl State {
     /// outputs sorted, empty resources dropped.
     pub fn normalize(&mut self) {
         self.resources.retain(|r| !r.instances.is_empty());
-        self.resources.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.resources
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         for r in &mut self.resources {
             r.instances.sort_by(instance_order);
             for i in &mut r.instances {
@@ -578,15 +586,27 @@ mod tests {
         let mut s = State::new();
         let p = "provider[\"terraform.io/builtin/terraform\"]";
         let a0 = addr("x").with_key(IndexKey::Int(0));
-        assert!(s.insert_instance(&a0, p, InstanceState::new(json!({"id": "0"}))).is_none());
+        assert!(s
+            .insert_instance(&a0, p, InstanceState::new(json!({"id": "0"})))
+            .is_none());
         let old = s.insert_instance(&a0, p, InstanceState::new(json!({"id": "0b"})));
         assert_eq!(old.map(|o| o.attributes), Some(json!({"id": "0"})));
-        assert_eq!(s.find_instance(&a0).map(|i| &i.attributes), Some(&json!({"id": "0b"})));
-        assert_eq!(s.find_instance(&a0).and_then(|i| i.index_key.clone()), Some(IndexKey::Int(0)));
+        assert_eq!(
+            s.find_instance(&a0).map(|i| &i.attributes),
+            Some(&json!({"id": "0b"}))
+        );
+        assert_eq!(
+            s.find_instance(&a0).and_then(|i| i.index_key.clone()),
+            Some(IndexKey::Int(0))
+        );
         assert!(s.find_instance(&addr("x")).is_none());
-        s.find_instance_mut(&a0).map(|i| i.schema_version = 3);
+        if let Some(i) = s.find_instance_mut(&a0) {
+            i.schema_version = 3;
+        }
         assert_eq!(s.find_instance(&a0).map(|i| i.schema_version), Some(3));
-        assert!(s.find_resource("", Mode::Managed, "terraform_data", "x").is_some());
+        assert!(s
+            .find_resource("", Mode::Managed, "terraform_data", "x")
+            .is_some());
         assert!(s.remove_instance(&a0).is_some());
         assert!(s.remove_instance(&a0).is_none());
         assert!(s.resources.is_empty(), "empty resource dropped");
@@ -597,10 +617,16 @@ mod tests {
         let mut s = State::new();
         let p = "provider[\"terraform.io/builtin/terraform\"]";
         for k in [10, 2] {
-            s.insert_instance(&addr("c").with_key(IndexKey::Int(k)), p, InstanceState::new(json!({})));
+            s.insert_instance(
+                &addr("c").with_key(IndexKey::Int(k)),
+                p,
+                InstanceState::new(json!({})),
+            );
         }
         s.insert_instance(
-            &addr("x").in_module("module.net").with_key(IndexKey::Str("a\"b".into())),
+            &addr("x")
+                .in_module("module.net")
+                .with_key(IndexKey::Str("a\"b".into())),
             p,
             InstanceState::new(json!({})),
         );
@@ -622,18 +648,26 @@ mod tests {
                 "module.net.terraform_data.x[\"a\\\"b\"]",
             ]
         );
-        let b = s.find_resource("", Mode::Managed, "terraform_data", "b").map(|r| r.instances.len());
+        let b = s
+            .find_resource("", Mode::Managed, "terraform_data", "b")
+            .map(|r| r.instances.len());
         assert_eq!(b, Some(2));
         // removing the current object keeps the deposed one
         assert!(s.remove_instance(&addr("b")).is_some());
-        assert!(s.find_resource("", Mode::Managed, "terraform_data", "b").is_some());
+        assert!(s
+            .find_resource("", Mode::Managed, "terraform_data", "b")
+            .is_some());
     }
 
     #[test]
     fn normalize_sorts_everything() {
         let mut s = State::new();
         let mut i = InstanceState::new(json!({"z": 1, "a": {"y": 2, "b": 3}}));
-        i.dependencies = vec!["terraform_data.b".into(), "terraform_data.a".into(), "terraform_data.b".into()];
+        i.dependencies = vec![
+            "terraform_data.b".into(),
+            "terraform_data.a".into(),
+            "terraform_data.b".into(),
+        ];
         s.resources.push(ResourceState {
             module: "module.z".into(),
             mode: Mode::Managed,
@@ -652,12 +686,20 @@ mod tests {
             instances: vec![],
             extra: Map::new(),
         });
-        s.set_output("o", json!({"b": 1, "a": 2}), json!(["object", {"b": "number", "a": "number"}]), false);
+        s.set_output(
+            "o",
+            json!({"b": 1, "a": 2}),
+            json!(["object", {"b": "number", "a": "number"}]),
+            false,
+        );
         s.normalize();
         assert_eq!(s.resources.len(), 1);
         let i = &s.resources[0].instances[0];
         assert_eq!(i.dependencies, vec!["terraform_data.a", "terraform_data.b"]);
-        assert_eq!(serde_json::to_string(&i.attributes).ok().as_deref(), Some(r#"{"a":{"b":3,"y":2},"z":1}"#));
+        assert_eq!(
+            serde_json::to_string(&i.attributes).ok().as_deref(),
+            Some(r#"{"a":{"b":3,"y":2},"z":1}"#)
+        );
         assert_eq!(
             serde_json::to_string(&s.outputs["o"].value).ok().as_deref(),
             Some(r#"{"a":2,"b":1}"#)
