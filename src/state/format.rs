@@ -97,6 +97,15 @@ pub enum FormatError {
         /// Its format version.
         version: u64,
     },
+    /// Well-formed JSON whose content is contradictory (e.g. one instance
+    /// recorded twice).
+    #[error("state file {location} is invalid: {message}")]
+    Invalid {
+        /// The file.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Serialization failed (not expected for well-formed models).
     #[error("cannot encode state for {location}: {message}")]
     Encode {
@@ -192,6 +201,7 @@ pub fn from_bytes(bytes: &[u8], location: &str) -> Result<State, FormatError> {
         }
     }
     let file: FileV4 = serde_json::from_slice(bytes).map_err(|e| malformed(location, &e))?;
+    check_unique(&file.resources, location)?;
     let lineage = if file.lineage.is_empty() {
         uuid::Uuid::new_v4().to_string()
     } else {
@@ -206,6 +216,41 @@ pub fn from_bytes(bytes: &[u8], location: &str) -> Result<State, FormatError> {
         resources: file.resources,
         pending: file.pending,
     })
+}
+
+/// Refuses a resource recorded twice, or an instance object (key, deposed
+/// key) recorded twice within a resource.
+fn check_unique(resources: &[ResourceState], location: &str) -> Result<(), FormatError> {
+    let mut seen = std::collections::HashSet::new();
+    for r in resources {
+        let addr = r.instance_addr(None);
+        if !seen.insert((
+            r.module.as_str(),
+            r.mode,
+            r.type_name.as_str(),
+            r.name.as_str(),
+        )) {
+            return Err(FormatError::Invalid {
+                location: location.to_string(),
+                message: format!("resource {addr} is recorded more than once"),
+            });
+        }
+        let mut objects = std::collections::HashSet::new();
+        for i in &r.instances {
+            if !objects.insert((&i.index_key, &i.deposed)) {
+                let inst = r.instance_addr(i.index_key.clone());
+                let what = match &i.deposed {
+                    Some(d) => format!("deposed object {d} of {inst}"),
+                    None => format!("instance {inst}"),
+                };
+                return Err(FormatError::Invalid {
+                    location: location.to_string(),
+                    message: format!("{what} is recorded more than once"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Encodes `state` as a state file: normalized order (see
@@ -464,6 +509,23 @@ mod tests {
         assert!(e.to_string().contains("line 2"), "{e}");
         let e = from_bytes(b"{}", "f").expect_err("no version");
         assert!(e.to_string().contains("version"), "{e}");
+    }
+
+    #[test]
+    fn refuses_duplicates() {
+        let dup_res = r#"{"version": 4, "resources": [
+          {"mode": "managed", "type": "t", "name": "n", "provider": "p", "instances": []},
+          {"mode": "managed", "type": "t", "name": "n", "provider": "p", "instances": []}]}"#;
+        let e = from_bytes(dup_res.as_bytes(), "f.tfstate").expect_err("dup");
+        assert!(
+            e.to_string().contains("f.tfstate") && e.to_string().contains("t.n"),
+            "{e}"
+        );
+        let dup_inst = r#"{"version": 4, "resources": [
+          {"module": "module.m", "mode": "managed", "type": "t", "name": "n", "provider": "p",
+           "instances": [{"index_key": 1, "attributes": {}}, {"index_key": 1, "attributes": {}}]}]}"#;
+        let e = from_bytes(dup_inst.as_bytes(), "f").expect_err("dup");
+        assert!(e.to_string().contains("module.m.t.n[1]"), "{e}");
     }
 
     #[test]
