@@ -44,6 +44,7 @@ pub mod graph;
 pub mod plan;
 pub mod provider;
 pub mod stack;
+pub mod state;
 pub mod syntax;
 pub mod value;
 
