@@ -70,7 +70,7 @@ impl Stack {
             Diagnostics::from(Diagnostic::error("Invalid -lock-timeout").with_detail(format!("{e}. Use a duration like 30s or 5m.")))
         })?;
         let info = LockInfo::new(operation);
-        match state::lock::acquire(self.backend.as_ref(), &self.workspace, info, timeout) {
+        match state::lock::acquire(self.backend.as_ref(), &self.workspace, &info, timeout) {
             Ok(g) => Ok(Some(g)),
             Err(e) => Err(Diagnostic::error("Error acquiring the state lock").with_detail(e.to_string()).into()),
         }
