@@ -12,6 +12,7 @@
 
 pub mod diff;
 pub mod encode;
+pub mod render;
 
 use serde::{Deserialize, Serialize};
 
