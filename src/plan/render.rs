@@ -318,12 +318,8 @@ fn render_block(c: &Change, sym: String, act: Act, p: &Painter, compact: bool) -
         Act::Delete => r.rows(&before, &BTreeMap::new(), 1, false, true, ""),
         _ => r.rows(&before, &after, 1, false, true, ""),
     };
-    format!(
-        "{sym} {} {} {} {{\n{rows}    }}\n",
-        block_kind(c),
-        quote(&c.addr.type_name),
-        quote(&c.addr.name)
-    )
+    let body = if rows.is_empty() { "{}".to_string() } else { format!("{{\n{rows}    }}") };
+    format!("{sym} {} {} {} {body}\n", block_kind(c), quote(&c.addr.type_name), quote(&c.addr.name))
 }
 
 /// The attributes of a resource object; a wholly sensitive object passes
@@ -1188,7 +1184,7 @@ mod tests {
             Some(data(Some("b-1"), before.clone())),
             Some(obj(vec![("id", s("b-1")), ("input", after.clone()), ("output", Value::Unknown(Type::Any))])),
         );
-        c.replace_paths = vec!["input.name".into()];
+        c.replace_paths = vec!["input.tags".into()];
         let created = change("terraform_data.created", Action::Create, None, Some(data(None, before)));
         let p = plan(vec![c, created]);
         insta::assert_snapshot!(render_plan(&p, &RenderOptions::default()));
