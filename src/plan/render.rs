@@ -696,7 +696,7 @@ impl Renderer<'_> {
             if act == Act::Delete && top {
                 text.push_str(&format!(" -> {}", self.p.gray("null")));
             }
-            if self.replace_paths.iter().any(|p| *p == full) {
+            if self.replace_paths.contains(&full) {
                 let note = format!(" {}", self.p.red("# forces replacement"));
                 match text.find('\n') {
                     Some(i) => text.insert_str(i, &note),
