@@ -14,6 +14,7 @@ pub mod diff;
 pub mod encode;
 pub mod file;
 pub mod planner;
+pub mod render;
 
 use serde::{Deserialize, Serialize};
 
