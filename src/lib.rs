@@ -14,7 +14,7 @@
 //!                                               ▼
 //!                                        graph::ResourceGraph (petgraph; cycles named)
 //!                                               │
-//!                       state::State ──► plan (diff) ──► plan::Plan ──► apply ──► providers
+//!                       state::State ──► plan::planner ──► plan::Plan ──► apply ──► provider
 //! ```
 //!
 //! One owner per step:
@@ -27,7 +27,12 @@
 //! | [`eval`] | evaluating expressions and Terraform's built-in functions |
 //! | [`config`] | loading a stack: files, blocks, variables, modules, schemas, validation |
 //! | [`addrs`] | [`addrs::ResourceAddr`] and friends: the join key everywhere |
-//! | [`graph`] | the dependency graph of a stack, cycles, DOT output |
+//! | [`graph`] | a dependency graph over petgraph: cycles named, dependency order, DOT |
+//! | [`stack`] | evaluating a whole stack: object graph, count/for_each, modules, schemas |
+//! | [`provider`] | the [`provider::ResourceType`] seam and the built-in types |
+//! | [`plan`] | [`plan::Plan`]/[`plan::Change`], diffing, the planner, plan files, rendering |
+//! | [`apply`] | the coordinator that carries a plan out in parallel, events to a [`apply::Reporter`] |
+//! | [`state`] | [`state::State`], its file format, the [`state::Backend`] seam, locks |
 //! | [`cli`] | the `cairn` command: flags, commands, terminal output |
 //!
 //! The Google provider (`cairn-google`, `providers/google`) and the sandbox
