@@ -75,6 +75,7 @@ pub trait StateSink: Send {
 /// How the run ended.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    pub imported: usize,
     pub added: usize,
     pub changed: usize,
     pub replaced: usize,
@@ -244,6 +245,16 @@ pub async fn apply(
                                 continue;
                             }
                         };
+                        if change.action == Action::NoOp && change.import_id.is_some() {
+                            // An import that needs no change: the adopted object goes into state as it is.
+                            if let Some(before) = &change.before {
+                                let mut record = crate::state::InstanceState::new(serde_json::Value::Null);
+                                plan::store_value(&mut record, before);
+                                record.dependencies = change.dependencies.clone();
+                                state.insert_instance(&plan::state_addr(&addr), crate::plan::planner::provider_name(&addr), record);
+                                outcome.imported += 1;
+                            }
+                        }
                         if matches!(change.action, Action::NoOp | Action::Read) || change.action == Action::Delete {
                             walker.set_instance_value(&inst.module, &key, &inst.key, change.before.clone().or(after).unwrap_or(Value::Null));
                             continue;

@@ -223,8 +223,9 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
     if planned.plan.destroy {
         out.success(&format!("\nDestroy complete! Resources: {} destroyed.", outcome.destroyed));
     } else {
+        let imported = if outcome.imported > 0 { format!("{} imported, ", outcome.imported) } else { String::new() };
         out.success(&format!(
-            "\nApply complete! Resources: {} added, {} changed, {} replaced, {} destroyed.",
+            "\nApply complete! Resources: {imported}{} added, {} changed, {} replaced, {} destroyed.",
             outcome.added, outcome.changed, outcome.replaced, outcome.destroyed
         ));
         super::state_cmd::print_outputs(&state, out);

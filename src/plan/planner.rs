@@ -42,6 +42,7 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
         drift = refresh(&mut refreshed, options.parallelism.max(1), &mut diags).await;
     }
     let moved = apply_moved_blocks(config, &mut refreshed, &mut diags);
+    let imported = if options.destroy { HashMap::new() } else { import_blocks(config, &mut refreshed, &mut diags).await };
 
     let mut plan = Plan {
         changes: Vec::new(),
@@ -56,6 +57,18 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
     };
 
     if options.destroy {
+        for (addr, _) in instances_of(&refreshed) {
+            let key = crate::config::model::resource_key(addr.mode, &addr.type_name, &addr.name);
+            let resource = config.descendant(&addr.module.config_path()).and_then(|c| c.module.resources.get(&key));
+            if let Some(r) = resource.filter(|r| literal_true(&r.lifecycle.prevent_destroy)) {
+                diags.push(
+                    Diagnostic::error("Instance cannot be destroyed")
+                        .with_detail(format!("Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target option."))
+                        .with_subject(r.decl_span)
+                        .with_address(addr.to_string()),
+                );
+            }
+        }
         for (addr, inst) in instances_of(&refreshed) {
             plan.changes.push(Change {
                 addr,
@@ -70,6 +83,7 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
             });
         }
         narrow(&mut plan, options);
+        plan.errored = diags.has_errors();
         // Outputs disappear with the objects.
         for (name, o) in &state.outputs {
             plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value).mark_if(o.sensitive)), after: None, sensitive: o.sensitive });
@@ -90,6 +104,11 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
     diags.extend(hook.diags.0);
     let seen = hook.seen;
     let mut changes: Vec<Change> = hook.changes.into_values().collect();
+    for c in &mut changes {
+        if let Some(id) = imported.get(&c.addr) {
+            c.import_id = Some(id.clone());
+        }
+    }
 
     // Instances in state that the configuration no longer has.
     for (addr, inst) in instances_of(&refreshed) {
@@ -256,6 +275,55 @@ fn apply_moved_blocks(config: &Config, state: &mut State, diags: &mut Diagnostic
         }
     }
     moved
+}
+
+/// `import { to = ADDR  id = "..." }`: adopts each object not yet in state,
+/// so the plan diffs the configuration against it. Returns address -> ID.
+async fn import_blocks(config: &Config, state: &mut State, diags: &mut Diagnostics) -> HashMap<ResourceAddr, String> {
+    let mut out = HashMap::new();
+    for imp in &config.module.imports {
+        let Some(addr) = traversal_text(&imp.to).and_then(|t| t.parse::<ResourceAddr>().ok()) else {
+            diags.push(Diagnostic::error("Invalid import address").with_detail("to must be a resource instance address, like terraform_data.x or google_storage_bucket.b[\"a\"].").with_subject(imp.to.span));
+            continue;
+        };
+        if state.find_instance(&super::state_addr(&addr)).is_some() {
+            continue;
+        }
+        let funcs = crate::eval::FuncContext { base_dir: config.module.dir.clone(), defer_impure: true };
+        let mut ev = crate::eval::Evaluator::new(&crate::eval::EmptyScope, &funcs);
+        let id = match ev.eval(&imp.id) {
+            Ok(v) => match v.as_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    diags.push(Diagnostic::error("Invalid import id").with_detail("The import ID must be a known string.").with_subject(imp.id.span));
+                    continue;
+                }
+            },
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let Some(rtype) = provider::lookup(addr.mode, &addr.type_name) else {
+            diags.push(Diagnostic::error("Invalid import address").with_detail(format!("The resource type {} is not supported.", addr.type_name)).with_subject(imp.to.span));
+            continue;
+        };
+        match rtype.import(&id).await {
+            Ok(value) => {
+                let mut inst = crate::state::InstanceState::new(serde_json::Value::Null);
+                super::store_value(&mut inst, &value);
+                state.insert_instance(&super::state_addr(&addr), provider_name(&addr), inst);
+                out.insert(addr, id);
+            }
+            Err(e) => diags.push(
+                Diagnostic::error("Import failed")
+                    .with_detail(format!("Importing {addr} with ID {id:?} failed: {e}. Check the ID; for this type it is what `cairn import` documents."))
+                    .with_subject(imp.span)
+                    .with_address(addr.to_string()),
+            ),
+        }
+    }
+    out
 }
 
 /// Terraform's provider string for a type.
