@@ -141,6 +141,8 @@ pub async fn apply(
 ) -> (State, Outcome, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut outcome = Outcome::default();
+    // Kept canonical from here on, so each save writes it as it is.
+    state.normalize();
     let (graph, graph_diags) = stack::build(config);
     if graph_diags.has_errors() {
         diags.extend(graph_diags);
@@ -485,6 +487,8 @@ fn record(
             let mut inst = crate::state::InstanceState::new(serde_json::Value::Null);
             plan::store_value(&mut inst, value);
             inst.dependencies = deps;
+            inst.dependencies.sort();
+            inst.dependencies.dedup();
             inst.create_before_destroy = done.action == Action::CreateThenDelete;
             state.insert_instance(&sa, crate::plan::planner::provider_name(addr), inst);
             if let Some(old) = changes.get(addr).and_then(|c| c.moved_from.as_ref()) {

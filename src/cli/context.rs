@@ -92,9 +92,8 @@ pub struct BackendSink<'a> {
 impl crate::apply::StateSink for BackendSink<'_> {
     fn persist(&mut self, state: &State) -> Result<(), String> {
         let location = self.backend.location(&self.workspace);
-        let mut state = state.clone();
-        state.normalize();
-        let bytes = state::format::to_bytes(&state, &location).map_err(|e| e.to_string())?;
+        // Apply keeps its state in canonical order, so it is written as it is.
+        let bytes = state::format::to_bytes_as_is(state, &location).map_err(|e| e.to_string())?;
         let generation = self.backend.write(&self.workspace, &bytes, self.generation).map_err(|e| e.to_string())?;
         self.generation = Some(generation);
         Ok(())

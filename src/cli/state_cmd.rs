@@ -303,6 +303,7 @@ fn edit(stack: &Stack, lock: &super::args::LockArgs, out: &Output, change: impl 
         return 1;
     }
     state.serial += 1;
+    state.normalize();
     let mut sink = stack.sink(generation);
     if let Err(e) = sink.persist(&state) {
         out.error(&format!("failed to write state: {e}"));

@@ -149,6 +149,22 @@ struct FileV4 {
     pending: Vec<PendingOperation>,
 }
 
+/// The same layout as [`FileV4`], borrowing: for writes without copying.
+#[derive(Serialize)]
+struct FileV4Ref<'a> {
+    version: u64,
+    terraform_version: &'a str,
+    cairn_version: &'a str,
+    cairn_format: u64,
+    serial: u64,
+    lineage: &'a str,
+    outputs: &'a BTreeMap<String, OutputState>,
+    resources: &'a [ResourceState],
+    check_results: Json,
+    #[serde(skip_serializing_if = "<[PendingOperation]>::is_empty")]
+    pending: &'a [PendingOperation],
+}
+
 fn malformed(location: &str, e: &serde_json::Error) -> FormatError {
     // serde_json reports "… at line L column C" in its Display; keep only the message.
     let full = e.to_string();
@@ -259,17 +275,24 @@ fn check_unique(resources: &[ResourceState], location: &str) -> Result<(), Forma
 pub fn to_bytes(state: &State, location: &str) -> Result<Vec<u8>, FormatError> {
     let mut s = state.clone();
     s.normalize();
-    let file = FileV4 {
+    to_bytes_as_is(&s, location)
+}
+
+/// Like [`to_bytes`] for a state already in canonical order (see
+/// [`State::normalize`]): no copy is made. Apply keeps its state canonical,
+/// and writes it after every change, so this is its path.
+pub fn to_bytes_as_is(state: &State, location: &str) -> Result<Vec<u8>, FormatError> {
+    let file = FileV4Ref {
         version: FORMAT_VERSION,
-        terraform_version: Some(TERRAFORM_COMPAT_VERSION.to_string()),
-        cairn_version: Some(crate::VERSION.to_string()),
-        cairn_format: Some(CAIRN_FORMAT),
-        serial: s.serial,
-        lineage: s.lineage,
-        outputs: s.outputs,
-        resources: s.resources,
+        terraform_version: TERRAFORM_COMPAT_VERSION,
+        cairn_version: crate::VERSION,
+        cairn_format: CAIRN_FORMAT,
+        serial: state.serial,
+        lineage: &state.lineage,
+        outputs: &state.outputs,
+        resources: &state.resources,
         check_results: Json::Null,
-        pending: s.pending,
+        pending: &state.pending,
     };
     let mut out = serde_json::to_vec_pretty(&file).map_err(|e| FormatError::Encode {
         location: location.to_string(),

@@ -53,6 +53,26 @@ pub const WORKSPACES_DIR: &str = "terraform.tfstate.d";
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     path: PathBuf,
+    /// What this process last wrote to each state file: lets a run's later
+    /// writes skip re-reading and re-hashing the file (the file's identity
+    /// and timestamps show nobody replaced it), and keeps the backup as the
+    /// state *before this run*, as Terraform's is.
+    written: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<PathBuf, Written>>>,
+}
+
+/// The identity of a file this process wrote, and its generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Written {
+    inode: u64,
+    modified_ns: i128,
+    len: u64,
+    generation: u64,
+}
+
+fn identity(path: &Path) -> Option<(u64, i128, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(path).ok()?;
+    Some((m.ino(), m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128, m.len()))
 }
 
 fn io_err(action: &'static str, location: &Path, source: io::Error) -> BackendError {
@@ -165,7 +185,7 @@ impl LocalBackend {
     /// A backend whose default workspace is stored at `path` (usually
     /// `<stack dir>/cairn.tfstate`).
     pub fn new(path: impl Into<PathBuf>) -> LocalBackend {
-        LocalBackend { path: path.into() }
+        LocalBackend { path: path.into(), written: Default::default() }
     }
 
     /// A backend with the default layout in stack directory `dir`.
@@ -276,11 +296,17 @@ impl Backend for LocalBackend {
         let path = self.state_path(workspace)?;
         let dir = self.ensure_dir(&path)?;
         let _guard = DirLock::take(&dir)?;
-        let current = read_optional(&path)?;
-        let found = current
-            .as_deref()
-            .map(generation_of)
-            .unwrap_or(GENERATION_ABSENT);
+        let ours = {
+            let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+            written.get(&path).copied().filter(|w| identity(&path) == Some((w.inode, w.modified_ns, w.len)))
+        };
+        // Our own last write, untouched since: no need to read it back, and
+        // the backup already holds the state from before this run.
+        let current = if ours.is_some() { None } else { read_optional(&path)? };
+        let found = match ours {
+            Some(w) => w.generation,
+            None => current.as_deref().map(generation_of).unwrap_or(GENERATION_ABSENT),
+        };
         if let Some(expected) = if_generation {
             if expected != found {
                 return Err(BackendError::Conflict {
@@ -304,7 +330,12 @@ impl Backend for LocalBackend {
             return Err(io_err("replace", &path, e));
         }
         fsync_dir(&dir)?;
-        Ok(generation_of(bytes))
+        let generation = generation_of(bytes);
+        if let Some((inode, modified_ns, len)) = identity(&path) {
+            let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+            written.insert(path.clone(), Written { inode, modified_ns, len, generation });
+        }
+        Ok(generation)
     }
 
     fn lock(&self, workspace: &str, info: &LockInfo) -> Result<(), BackendError> {
