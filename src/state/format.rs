@@ -223,7 +223,7 @@ pub fn from_bytes(bytes: &[u8], location: &str) -> Result<State, FormatError> {
     } else {
         file.lineage
     };
-    Ok(State {
+    let mut state = State {
         version: file.version,
         cairn_version: file.cairn_version,
         serial: file.serial,
@@ -231,7 +231,10 @@ pub fn from_bytes(bytes: &[u8], location: &str) -> Result<State, FormatError> {
         outputs: file.outputs,
         resources: file.resources,
         pending: file.pending,
-    })
+    };
+    // Lookups rely on canonical order.
+    state.normalize();
+    Ok(state)
 }
 
 /// Refuses a resource recorded twice, or an instance object (key, deposed

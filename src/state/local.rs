@@ -479,13 +479,19 @@ mod tests {
             !d.path().join("cairn.tfstate.backup").exists(),
             "no backup of nothing"
         );
-        let _g2 = b
+        // A new run (a new backend) backs up what it finds before its first write.
+        let b = LocalBackend::in_dir(d.path());
+        let g2 = b
             .write("default", b"two\n", Some(g1))
             .expect("second write");
         assert_eq!(fs::read(&state).ok().as_deref(), Some(&b"two\n"[..]));
         let backup = d.path().join("cairn.tfstate.backup");
         assert_eq!(fs::read(&backup).ok().as_deref(), Some(&b"one\n"[..]));
         assert_eq!(mode(&backup), 0o600);
+        // Its later writes keep that backup: the state from before the run.
+        let _g3 = b.write("default", b"two and a half\n", Some(g2)).expect("third write");
+        assert_eq!(fs::read(&backup).ok().as_deref(), Some(&b"one\n"[..]));
+        let _ = b.write("default", b"two\n", None).expect("unconditional write");
         // a failed conditional write leaves everything as it was
         assert!(b.write("default", b"three\n", Some(g1)).is_err());
         assert_eq!(fs::read(&state).ok().as_deref(), Some(&b"two\n"[..]));

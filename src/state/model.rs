@@ -388,11 +388,19 @@ impl State {
         })
     }
 
+    /// Where the resource of `addr` is. Resources are kept in canonical
+    /// order (reading normalizes, inserting keeps the order; code that edits
+    /// `resources` directly must call [`State::normalize`]), so this is a
+    /// binary search.
+    fn resource_position(&self, addr: &InstanceAddr) -> Option<usize> {
+        let key = (addr.module.as_str(), addr.mode, addr.type_name.as_str(), addr.name.as_str());
+        self.resources.binary_search_by(|r| r.sort_key().cmp(&key)).ok()
+    }
+
     /// The current (not deposed) object of the instance at `addr`.
     pub fn find_instance(&self, addr: &InstanceAddr) -> Option<&InstanceState> {
         self.resources
-            .iter()
-            .find(|r| addr.matches(r))?
+            .get(self.resource_position(addr)?)?
             .instances
             .iter()
             .find(|i| i.index_key == addr.key && i.deposed.is_none())
@@ -400,9 +408,9 @@ impl State {
 
     /// Mutable access to the current object of the instance at `addr`.
     pub fn find_instance_mut(&mut self, addr: &InstanceAddr) -> Option<&mut InstanceState> {
+        let pos = self.resource_position(addr)?;
         self.resources
-            .iter_mut()
-            .find(|r| addr.matches(r))?
+            .get_mut(pos)?
             .instances
             .iter_mut()
             .find(|i| i.index_key == addr.key && i.deposed.is_none())
@@ -420,7 +428,7 @@ impl State {
     ) -> Option<InstanceState> {
         instance.index_key = addr.key.clone();
         let provider = provider.into();
-        let pos = match self.resources.iter().position(|r| addr.matches(r)) {
+        let pos = match self.resource_position(addr) {
             Some(p) => p,
             None => {
                 let r = ResourceState {
@@ -458,7 +466,7 @@ impl State {
     /// Removes the current object at `addr` (deposed objects stay). Drops
     /// the resource entry when it has no objects left.
     pub fn remove_instance(&mut self, addr: &InstanceAddr) -> Option<InstanceState> {
-        let pos = self.resources.iter().position(|r| addr.matches(r))?;
+        let pos = self.resource_position(addr)?;
         let res = &mut self.resources[pos];
         let i = res
             .instances
