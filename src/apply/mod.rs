@@ -68,8 +68,76 @@ impl Reporter for NoReporter {
 }
 
 /// Where state goes after every change.
-pub trait StateSink: Send {
+pub trait StateSink: Send + 'static {
     fn persist(&mut self, state: &State) -> Result<(), String>;
+}
+
+/// Saves state off the coordinator's thread. The coordinator hands it the
+/// newest state whenever it is idle, so saves run back to back while
+/// operations go on: a finished change is on disk within one save of
+/// finishing, and the run ends with a save of the final state. (Writing the
+/// whole state after every single change made long applies quadratic.)
+struct Saver {
+    sink: Option<Box<dyn StateSink>>,
+    dirty: bool,
+    done_tx: mpsc::UnboundedSender<(Box<dyn StateSink>, Result<(), String>)>,
+    done_rx: mpsc::UnboundedReceiver<(Box<dyn StateSink>, Result<(), String>)>,
+}
+
+impl Saver {
+    fn new(sink: Box<dyn StateSink>) -> Saver {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Saver { sink: Some(sink), dirty: false, done_tx, done_rx }
+    }
+
+    /// Starts a save of `state` if one is needed and none is running.
+    fn maybe_save(&mut self, state: &State) {
+        if !self.dirty {
+            return;
+        }
+        let Some(mut sink) = self.sink.take() else { return };
+        self.dirty = false;
+        let snapshot = state.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = sink.persist(&snapshot);
+            let _ = tx.send((sink, result));
+        });
+    }
+
+    fn saving(&self) -> bool {
+        self.sink.is_none()
+    }
+
+    /// A save finished: takes the sink back.
+    fn finished(&mut self, sink: Box<dyn StateSink>, result: Result<(), String>, diags: &mut Diagnostics) {
+        self.sink = Some(sink);
+        if let Err(e) = result {
+            self.dirty = true;
+            diags.push(Diagnostic::error("Failed to persist state").with_detail(format!(
+                "{e}. The changes made so far are only in memory; cairn keeps going and tries again after the next change."
+            )));
+        }
+    }
+
+    /// Waits for a running save, then saves `state` and waits for that.
+    async fn flush(&mut self, state: &State, diags: &mut Diagnostics) {
+        if self.saving() {
+            if let Some((sink, result)) = self.done_rx.recv().await {
+                self.finished(sink, result, diags);
+            }
+        }
+        self.dirty = true;
+        self.maybe_save(state);
+        if let Some((sink, result)) = self.done_rx.recv().await {
+            self.sink = Some(sink);
+            if let Err(e) = result {
+                diags.push(Diagnostic::error("Failed to persist state").with_detail(format!(
+                    "{e}. The final state could not be saved; run `cairn state push` with a copy, or apply again once the storage works."
+                )));
+            }
+        }
+    }
 }
 
 /// How the run ended.
@@ -134,7 +202,7 @@ pub async fn apply(
     config: &Config,
     stack_options: &stack::Options,
     mut state: State,
-    sink: &mut dyn StateSink,
+    sink: Box<dyn StateSink>,
     reporter: &mut dyn Reporter,
     options: &ApplyOptions,
     interrupt: &Interrupt,
@@ -213,6 +281,7 @@ pub async fn apply(
     // Operations waiting for a parallelism slot.
     let mut queued_ops: std::collections::VecDeque<(Item, ResourceAddr, Action, Option<Value>, Option<Value>)> = Default::default();
     let mut stopping = false;
+    let mut saver = Saver::new(sink);
 
     loop {
         // 1. Start everything that is ready.
@@ -297,9 +366,15 @@ pub async fn apply(
             break;
         }
 
-        // 2. Wait for a result (or Ctrl-C), then take every result already there.
+        // 2. Wait for a result, a finished save or Ctrl-C, then take every
+        //    result already there.
         let first = tokio::select! {
             d = rx.recv() => d,
+            Some((sink, result)) = saver.done_rx.recv() => {
+                saver.finished(sink, result, &mut diags);
+                saver.maybe_save(&state);
+                None
+            }
             _ = tokio::time::sleep(Duration::from_millis(200)), if !stopping => None,
         };
         if !stopping && interrupt.level() >= 1 {
@@ -330,11 +405,11 @@ pub async fn apply(
                 complete(&done.item, &mut pending, &dependents, &mut ready, &mut failed_items, failed);
             }
         }
-        // 3. Persist after every batch of completions.
+        // 3. Persist after every batch of completions (or as soon as the
+        //    running save is done).
         state.serial += 1;
-        if let Err(e) = sink.persist(&state) {
-            diags.push(Diagnostic::error("Failed to persist state").with_detail(format!("{e}. The changes made so far are only in memory; cairn keeps going and will try again after the next change.")));
-        }
+        saver.dirty = true;
+        saver.maybe_save(&state);
         if interrupt.level() >= 2 {
             break;
         }
@@ -357,9 +432,7 @@ pub async fn apply(
         }
     }
     state.serial += 1;
-    if let Err(e) = sink.persist(&state) {
-        diags.push(Diagnostic::error("Failed to persist state").with_detail(e));
-    }
+    saver.flush(&state, &mut diags).await;
     if outcome.interrupted {
         diags.push(Diagnostic::error("Apply interrupted").with_detail(
             "cairn stopped starting new operations after Ctrl-C and saved the state of everything that finished. Run plan again to see what is left.",

@@ -21,7 +21,7 @@ pub struct Stack {
     pub dir: PathBuf,
     pub sources: SourceMap,
     pub workspace: String,
-    pub backend: Box<dyn Backend>,
+    pub backend: std::sync::Arc<dyn Backend>,
 }
 
 /// Where the selected workspace is remembered (like Terraform's `.terraform/environment`).
@@ -77,19 +77,19 @@ impl Stack {
     }
 
     /// A sink that writes state after every change.
-    pub fn sink(&self, generation: Option<u64>) -> BackendSink<'_> {
-        BackendSink { backend: self.backend.as_ref(), workspace: self.workspace.clone(), generation }
+    pub fn sink(&self, generation: Option<u64>) -> BackendSink {
+        BackendSink { backend: self.backend.clone(), workspace: self.workspace.clone(), generation }
     }
 }
 
 /// Persists state through a backend with conditional writes.
-pub struct BackendSink<'a> {
-    backend: &'a dyn Backend,
+pub struct BackendSink {
+    backend: std::sync::Arc<dyn Backend>,
     workspace: String,
     generation: Option<u64>,
 }
 
-impl crate::apply::StateSink for BackendSink<'_> {
+impl crate::apply::StateSink for BackendSink {
     fn persist(&mut self, state: &State) -> Result<(), String> {
         let location = self.backend.location(&self.workspace);
         // Apply keeps its state in canonical order, so it is written as it is.
@@ -100,14 +100,12 @@ impl crate::apply::StateSink for BackendSink<'_> {
     }
 }
 
-// `BackendSink` holds a `&dyn Backend` (Send + Sync), so it is Send.
-
-fn backend_for(dir: &Path, sources: &SourceMap) -> Result<Box<dyn Backend>, Diagnostics> {
+fn backend_for(dir: &Path, sources: &SourceMap) -> Result<std::sync::Arc<dyn Backend>, Diagnostics> {
     // Only the root module's terraform block matters; load just that directory.
     let mut diags = Diagnostics::new();
     let module = crate::config::load::load_module(dir, ".", sources, &mut diags);
     let Some(backend) = module.terraform.backend else {
-        return Ok(Box::new(LocalBackend::in_dir(dir)));
+        return Ok(std::sync::Arc::new(LocalBackend::in_dir(dir)));
     };
     match backend.kind.as_str() {
         "local" => {
@@ -115,7 +113,7 @@ fn backend_for(dir: &Path, sources: &SourceMap) -> Result<Box<dyn Backend>, Diag
                 crate::syntax::ast::ExprKind::Template(t) => t.as_literal().map(str::to_string),
                 _ => None,
             });
-            Ok(Box::new(match path {
+            Ok(std::sync::Arc::new(match path {
                 Some(p) => LocalBackend::new(dir.join(p)),
                 None => LocalBackend::in_dir(dir),
             }))

@@ -198,7 +198,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
     let interrupt = Interrupt::new();
     let mut reporter: Box<dyn Reporter> =
         if out.stdout_tty && std::env::var_os("CAIRN_NO_PROGRESS").is_none() { Box::new(BarReporter::new(planned.plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp).count())) } else { Box::new(LineReporter) };
-    let mut sink = stack.sink(generation);
+    let sink = Box::new(stack.sink(generation));
     let parallelism = args.plan.parallelism.max(1);
     let (state, outcome, diags) = rt.block_on(async {
         let watcher = interrupt.clone();
@@ -207,7 +207,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
                 watcher.request();
             }
         });
-        apply::apply(&planned.plan, &planned.config, &stack_options, state, &mut sink, reporter.as_mut(), &ApplyOptions { parallelism }, &interrupt).await
+        apply::apply(&planned.plan, &planned.config, &stack_options, state, sink, reporter.as_mut(), &ApplyOptions { parallelism }, &interrupt).await
     });
     drop(reporter);
     drop(lock);

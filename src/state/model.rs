@@ -297,12 +297,6 @@ impl InstanceAddr {
         self
     }
 
-    fn matches(&self, r: &ResourceState) -> bool {
-        r.module == self.module
-            && r.mode == self.mode
-            && r.type_name == self.type_name
-            && r.name == self.name
-    }
 }
 
 impl fmt::Display for InstanceAddr {
