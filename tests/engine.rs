@@ -5,6 +5,8 @@
 
 #[path = "engine/common.rs"]
 mod common;
+#[path = "engine/edge.rs"]
+mod edge;
 #[path = "engine/failures.rs"]
 mod failures;
 #[path = "engine/flags.rs"]

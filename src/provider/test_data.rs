@@ -13,6 +13,12 @@
 //! highest count seen in this process is written to the file named by
 //! `CAIRN_TEST_MAX_INFLIGHT_FILE`, if set, so a test can check that
 //! `-parallelism` is honoured.
+//!
+//! With `CAIRN_TEST_REMOTE_DIR=DIR`, objects also "exist" as files
+//! `DIR/<id>.json` holding their `output` as JSON: create and update write
+//! the file, delete removes it, and read (refresh) reports the object gone
+//! when the file is missing and takes `output` from the file otherwise, so a
+//! test can simulate changes made outside cairn (drift).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -26,6 +32,24 @@ use crate::value::{Type, Value};
 pub const ENABLE_VAR: &str = "CAIRN_TEST_TYPES";
 /// The environment variable naming the file that receives the maximum number of operations in flight.
 pub const MAX_INFLIGHT_FILE_VAR: &str = "CAIRN_TEST_MAX_INFLIGHT_FILE";
+/// The environment variable naming the directory of simulated remote objects.
+pub const REMOTE_DIR_VAR: &str = "CAIRN_TEST_REMOTE_DIR";
+
+/// The remote file of object `id`, when `CAIRN_TEST_REMOTE_DIR` is set.
+fn remote_file(id: &Value) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os(REMOTE_DIR_VAR)?;
+    let id = id.as_str()?;
+    Some(std::path::Path::new(&dir).join(format!("{id}.json")))
+}
+
+/// Records `object` remotely (if a remote directory is set).
+fn store_remote(object: &Value) -> Result<(), ProviderError> {
+    if let Some(path) = remote_file(attr(object, "id")) {
+        let json = attr(object, "output").to_json().to_string();
+        std::fs::write(&path, json).map_err(|e| ProviderError::Failed(format!("writing {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
 
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 static MAX_SEEN: Mutex<usize> = Mutex::new(0);
@@ -128,6 +152,21 @@ impl ResourceType for TestData {
         Ok(planned)
     }
 
+    fn read<'a>(&'a self, current: &'a Value) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let Some(path) = remote_file(attr(current, "id")) else { return Ok(Some(current.clone())) };
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let json: serde_json::Value = serde_json::from_str(&text)
+                        .map_err(|e| ProviderError::Failed(format!("{} is not JSON: {e}", path.display())))?;
+                    Ok(Some(with(current, "output", Value::from_json(&json))))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ProviderError::Failed(format!("reading {}: {e}", path.display()))),
+            }
+        })
+    }
+
     fn create<'a>(&'a self, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let _guard = InFlight::enter();
@@ -137,7 +176,9 @@ impl ResourceType for TestData {
             }
             let id = uuid::Uuid::new_v4().to_string();
             let input = attr(planned, "input").clone();
-            Ok(with(&with(planned, "id", Value::String(id)), "output", input))
+            let object = with(&with(planned, "id", Value::String(id)), "output", input);
+            store_remote(&object)?;
+            Ok(object)
         })
     }
 
@@ -146,7 +187,9 @@ impl ResourceType for TestData {
             let _guard = InFlight::enter();
             delay(planned).await;
             let input = attr(planned, "input").clone();
-            Ok(with(&with(planned, "id", attr(prior, "id").clone()), "output", input))
+            let object = with(&with(planned, "id", attr(prior, "id").clone()), "output", input);
+            store_remote(&object)?;
+            Ok(object)
         })
     }
 
@@ -156,6 +199,13 @@ impl ResourceType for TestData {
             delay(prior).await;
             if flag(prior, "fail_delete") {
                 return Err(ProviderError::Failed("injected failure (fail_delete = true)".into()));
+            }
+            if let Some(path) = remote_file(attr(prior, "id")) {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ProviderError::NotFound),
+                    Err(e) => return Err(ProviderError::Failed(format!("removing {}: {e}", path.display()))),
+                }
             }
             Ok(())
         })
