@@ -174,11 +174,13 @@ pub fn attr<'a>(state: &'a serde_json::Value, addr: &str, name: &str) -> &'a ser
     &instance(state, addr)["attributes"][name]
 }
 
+type Collected = std::sync::Arc<std::sync::Mutex<String>>;
+
 /// A running cairn whose output is collected by reader threads.
 pub struct Background {
     pub child: Child,
-    stdout: std::sync::Arc<std::sync::Mutex<String>>,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    stdout: Collected,
+    stderr: Collected,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -188,7 +190,7 @@ impl Background {
         let stdout = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let mut threads = Vec::new();
-        let pipes: Vec<(Box<dyn Read + Send>, std::sync::Arc<std::sync::Mutex<String>>)> = vec![
+        let pipes: Vec<(Box<dyn Read + Send>, Collected)> = vec![
             (Box::new(child.stdout.take().expect("stdout")), stdout.clone()),
             (Box::new(child.stderr.take().expect("stderr")), stderr.clone()),
         ];
