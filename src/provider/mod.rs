@@ -11,6 +11,7 @@
 
 pub mod random;
 pub mod terraform_data;
+pub mod test_data;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +81,7 @@ pub trait ResourceType: Send + Sync {
 pub fn builtin_types() -> Vec<Box<dyn ResourceType>> {
     let mut types: Vec<Box<dyn ResourceType>> = vec![Box::new(terraform_data::TerraformData::new())];
     types.extend(random::types());
+    if test_data::enabled() { types.push(Box::new(test_data::TestData::new())); }
     types
 }
 
