@@ -209,6 +209,21 @@ pub async fn apply(
 ) -> (State, Outcome, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut outcome = Outcome::default();
+    // What refresh found is the truth now, whatever else happens.
+    for d in &plan.drift {
+        let sa = plan::state_addr(&d.addr);
+        match (&d.action, &d.after) {
+            (Action::Delete, _) => {
+                state.remove_instance(&sa);
+            }
+            (_, Some(after)) => {
+                if let Some(inst) = state.find_instance_mut(&sa) {
+                    plan::store_value(inst, after);
+                }
+            }
+            _ => {}
+        }
+    }
     // Kept canonical from here on, so each save writes it as it is.
     state.normalize();
     let (graph, graph_diags) = stack::build(config);
@@ -316,6 +331,17 @@ pub async fn apply(
                                 continue;
                             }
                         };
+                        if change.action == Action::NoOp && change.moved_from.is_some() {
+                            // A move that needs no other change: the object changes address only.
+                            if let (Some(old), Some(before)) = (&change.moved_from, &change.before) {
+                                let mut record = crate::state::InstanceState::new(serde_json::Value::Null);
+                                plan::store_value(&mut record, before);
+                                record.dependencies = change.dependencies.clone();
+                                state.remove_instance(&plan::state_addr(old));
+                                state.insert_instance(&plan::state_addr(&addr), crate::plan::planner::provider_name(&addr), record);
+                                saver.dirty = true;
+                            }
+                        }
                         if change.action == Action::NoOp && change.import_id.is_some() {
                             // An import that needs no change: the adopted object goes into state as it is.
                             if let Some(before) = &change.before {
@@ -375,7 +401,8 @@ pub async fn apply(
                 saver.maybe_save(&state);
                 None
             }
-            _ = tokio::time::sleep(Duration::from_millis(200)), if !stopping => None,
+            // Also wakes up to notice Ctrl-C (a second one stops at once).
+            _ = tokio::time::sleep(Duration::from_millis(100)) => None,
         };
         if !stopping && interrupt.level() >= 1 {
             stopping = true;

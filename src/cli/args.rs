@@ -105,11 +105,40 @@ pub struct VarArgs {
 }
 
 impl VarArgs {
-    /// Files first, then single values (each group in the order given).
+    /// `-var` and `-var-file` options in command-line order (later ones win,
+    /// as in Terraform). Without the order (a parsed `VarArgs` built in
+    /// code), files come first.
     pub fn cli_vars(&self) -> Vec<crate::config::variables::CliVar> {
         use crate::config::variables::CliVar;
+        if let Some(order) = VAR_ORDER.get() {
+            if order.len() == self.vars.len() + self.var_files.len() {
+                let (mut vars, mut files) = (self.vars.iter(), self.var_files.iter());
+                return order
+                    .iter()
+                    .filter_map(|is_file| if *is_file { files.next().map(|f| CliVar::File(f.clone())) } else { vars.next().map(|v| CliVar::Var(v.clone())) })
+                    .collect();
+            }
+        }
         self.var_files.iter().map(|f| CliVar::File(f.clone())).chain(self.vars.iter().map(|v| CliVar::Var(v.clone()))).collect()
     }
+}
+
+/// For each `-var` (false) and `-var-file` (true) on the command line, in order.
+static VAR_ORDER: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+
+/// Records the order of `-var` and `-var-file` options from clap's matches.
+pub fn record_var_order(matches: &clap::ArgMatches) {
+    let Some((_, sub)) = matches.subcommand() else { return };
+    let mut order: Vec<(usize, bool)> = Vec::new();
+    let has = |name: &str| sub.ids().any(|id| id.as_str() == name);
+    if has("vars") {
+        order.extend(sub.indices_of("vars").into_iter().flatten().map(|i| (i, false)));
+    }
+    if has("var_files") {
+        order.extend(sub.indices_of("var_files").into_iter().flatten().map(|i| (i, true)));
+    }
+    order.sort();
+    let _ = VAR_ORDER.set(order.into_iter().map(|(_, f)| f).collect());
 }
 
 /// `-lock` and `-lock-timeout`.

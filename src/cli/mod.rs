@@ -18,7 +18,6 @@ mod progress;
 mod state_cmd;
 mod validate;
 
-use clap::Parser;
 
 pub use args::{Cli, Command};
 /// Loads and validates the stack in a directory (the work of `cairn validate`).
@@ -60,7 +59,12 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
     let args = normalize_args(std::env::args());
-    let cli = match Cli::try_parse_from(args) {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command().try_get_matches_from(args).and_then(|m| {
+        args::record_var_order(&m);
+        Cli::from_arg_matches(&m)
+    });
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };

@@ -220,6 +220,7 @@ impl Plan {
     /// Whether applying would change anything (resources or outputs).
     pub fn has_changes(&self) -> bool {
         !self.summary().is_empty()
+            || self.changes.iter().any(|c| c.moved_from.is_some())
             || self.outputs.iter().any(|o| o.action() != Action::NoOp)
             || (self.refresh_only && !self.drift.is_empty())
     }

@@ -367,11 +367,24 @@ fn narrow(plan: &mut Plan, options: &PlanOptions) {
             .map(|c| c.addr.to_string())
             .collect();
         let by_addr: HashMap<String, &Change> = plan.changes.iter().map(|c| (c.addr.to_string(), c)).collect();
+        // What depends on each resource: a destroy takes its dependents along
+        // (they cannot outlive it), a create or update takes its dependencies.
+        let mut dependents: HashMap<String, Vec<String>> = HashMap::new();
+        for c in &plan.changes {
+            for d in &c.dependencies {
+                dependents.entry(d.clone()).or_default().push(c.addr.to_string());
+            }
+        }
         while let Some(a) = stack.pop() {
             if !keep.insert(a.clone()) {
                 continue;
             }
-            if let Some(c) = by_addr.get(&a) {
+            let Some(c) = by_addr.get(&a) else { continue };
+            if plan.destroy {
+                for dep in dependents.get(&c.addr.config().to_string()).into_iter().flatten() {
+                    stack.push(dep.clone());
+                }
+            } else {
                 for d in &c.dependencies {
                     for dc in by_config.get(d).into_iter().flatten() {
                         stack.push(dc.addr.to_string());

@@ -103,7 +103,6 @@ fn variable_precedence_env_file_cli() {
 }
 
 #[test]
-#[ignore = "bug: -var and -var-file are not applied in command-line order (files always first), so a later -var-file does not override an earlier -var"]
 fn later_var_file_overrides_earlier_var() {
     let s = Stack::new("vars");
     let r = s.run(&["plan", "-var=v=from-cli", "-var-file=file.tfvars"]).expect(0);
