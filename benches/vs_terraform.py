@@ -22,7 +22,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GEN = os.environ.get("CAIRN_GEN_TFDATA", os.path.join(ROOT, "..", "shared", "bench", "gen_tfdata.py"))
-CAIRN = os.path.join(ROOT, "target", "release", "cairn")
+CAIRN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "cairn")
 
 
 def measure(cmd, cwd, runs):
