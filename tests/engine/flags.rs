@@ -160,3 +160,17 @@ fn chdir_and_dash_spellings() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Error handling -chdir option"));
 }
+
+#[test]
+fn expansion_that_is_unknown_or_sensitive_is_a_located_error() {
+    let s = Stack::new("unknown_expansion");
+    let r = s.run(&["plan"]).expect(1);
+    let err = &r.stderr;
+    assert!(err.contains("Error: Invalid for_each argument"), "{err}");
+    assert!(err.contains("on main.tf:5:14"), "{err}");
+    assert!(err.contains("cannot be determined until apply"), "{err}");
+    assert!(err.contains("Error: Invalid count argument"), "{err}");
+    assert!(err.contains("on main.tf:14:11"), "{err}");
+    assert!(err.contains("Sensitive values"), "{err}");
+    assert!(!err.contains("\"pw\""), "the sensitive value never shows: {err}");
+}
