@@ -11,4 +11,6 @@
 //! issue.
 
 /// Default directory (relative to a stack) where `--sandbox` keeps its data.
+pub mod discovery;
+
 pub const DEFAULT_DATA_DIR: &str = ".cairn/sandbox";
