@@ -238,7 +238,7 @@ impl Diagnostics {
         });
         // The same problem found twice (say, once per module instance) is shown once.
         let mut seen = std::collections::HashSet::new();
-        self.0.retain(|d| seen.insert((d.subject, d.summary.clone(), d.detail.clone())));
+        self.0.retain(|d| seen.insert((d.subject, d.summary.clone(), d.detail.clone(), d.address.clone())));
     }
 }
 

@@ -108,6 +108,9 @@ pub struct ResourceInstance {
     pub value: Value,
     /// Resources (config keys with module path) this one depends on directly.
     pub dependencies: Vec<String>,
+    /// The instance's `each` (key, value) and `count.index`, for conditions.
+    pub each: Option<(Value, Value)>,
+    pub count: Option<Value>,
 }
 
 impl ResourceInstance {
@@ -200,6 +203,9 @@ pub fn evaluate_with(config: &Config, options: &Options, hook: &mut dyn Instance
         for node in graph.dependency_order() {
             walker.eval_node(&node, &mut *hook);
         }
+    }
+    if cycles.is_empty() {
+        walker.run_checks();
     }
     let (instances, outputs, walk_diags) = walker.finish();
     diags.extend(walk_diags);
@@ -628,6 +634,29 @@ impl<'a> Walker<'a> {
         Walker { config, options, store, instances: Vec::new(), diags: Diagnostics::new(), graph }
     }
 
+    /// Evaluates the root module's `check` assertions: a failed one is a
+    /// warning (checks never block a plan or apply), an unknown one is left
+    /// for apply.
+    pub fn run_checks(&mut self) {
+        if self.options.mode != Mode::Plan {
+            return;
+        }
+        let root: ModuleInstance = Vec::new();
+        for check in &self.config.module.checks {
+            for cond in &check.asserts {
+                let Some(v) = self.eval_expr(&[], &root, &cond.condition, None, None) else { continue };
+                if v.as_bool() == Some(false) {
+                    let message = self.condition_message(&[], &root, cond);
+                    self.diags.push(
+                        Diagnostic::warning(format!("Check block assertion failed: {}", check.name))
+                            .with_detail(message)
+                            .with_subject(cond.condition.span),
+                    );
+                }
+            }
+        }
+    }
+
     /// The instances evaluated so far, the root outputs and the diagnostics.
     pub fn finish(self) -> (Vec<ResourceInstance>, IndexMap<String, Value>, Diagnostics) {
         let outputs = self.store.modules.get(&Vec::new()).map(|m| m.outputs.clone()).unwrap_or_default();
@@ -987,9 +1016,58 @@ impl<'a> Walker<'a> {
         let r = &m.resources[key];
         for inst in instances {
             let value = hook.instance(r, &inst);
+            if self.options.mode == Mode::Plan && value.is_wholly_known() {
+                self.check_conditions(&node.module, r, &inst, Some(&value));
+            }
             self.set_instance_value(mi, key, &inst.key, value);
             self.instances.push(inst);
         }
+    }
+
+    /// Checks a resource instance's preconditions (`self_value` None) or,
+    /// with the object's value, its postconditions (where `self` is the
+    /// object). A false condition is an error carrying `error_message`.
+    pub fn check_conditions(&mut self, path: &[String], r: &Resource, inst: &ResourceInstance, self_value: Option<&Value>) {
+        let conditions = if self_value.is_some() { &r.lifecycle.postconditions } else { &r.lifecycle.preconditions };
+        if conditions.is_empty() {
+            return;
+        }
+        let dir = self.module_config(path).dir.clone();
+        let funcs = self.funcs_for(path);
+        let scope = InstanceScope { store: &self.store, module: &inst.module, dir: &dir, options: self.options, each: inst.each.clone(), count: inst.count.clone() };
+        let mut ev = Evaluator::new(&scope, &funcs);
+        if let Some(v) = self_value {
+            ev.bind("self", v.clone());
+        }
+        let mut found = Vec::new();
+        for cond in conditions {
+            match ev.eval(&cond.condition).map(|v| v.unmarked().clone()) {
+                Ok(Value::Bool(false)) => {
+                    let message = match ev.eval(&cond.error_message) {
+                        Ok(m) if m.contains_sensitive() => "(error message refers to sensitive values)".to_string(),
+                        Ok(m) => m.as_str().unwrap_or("(error message is not a string)").to_string(),
+                        Err(_) => "(error message could not be evaluated)".to_string(),
+                    };
+                    let summary = if self_value.is_some() { "Resource postcondition failed" } else { "Resource precondition failed" };
+                    found.push(Diagnostic::error(summary).with_detail(message).with_subject(cond.condition.span).with_address(inst.address()));
+                }
+                Ok(Value::Bool(true)) | Ok(Value::Unknown(_)) => {}
+                Ok(other) => found.push(
+                    Diagnostic::error("Invalid condition result")
+                        .with_detail(format!("The condition must be true or false, not {}.", other.type_name()))
+                        .with_subject(cond.condition.span)
+                        .with_address(inst.address()),
+                ),
+                Err(d) => found.push(d.with_address(inst.address())),
+            }
+        }
+        self.diags.extend(found);
+    }
+
+    /// The configuration of a resource (by node) for apply's postcondition checks.
+    pub fn resource_config(&self, node: &Node) -> Option<&'a Resource> {
+        let NodeKind::Resource(key) = &node.kind else { return None };
+        self.config.descendant(&node.module)?.module.resources.get(key)
     }
 
     /// Expands a resource for one module instance and evaluates each
@@ -1024,11 +1102,11 @@ impl<'a> Walker<'a> {
         self.values(mi).resources.insert(key.to_string(), collected);
         let mut out = Vec::new();
         for (ikey, each, count) in keys {
-            let Some(value) = self.eval_body_checked(&node.module, mi, r, schema, each, count) else {
+            let Some(value) = self.eval_body_checked(&node.module, mi, r, schema, each.clone(), count.clone()) else {
                 self.set_instance_value(mi, key, &ikey, Value::Unknown(schema.value_type()));
                 continue;
             };
-            out.push(ResourceInstance {
+            let inst = ResourceInstance {
                 module: mi.clone(),
                 mode: r.mode,
                 type_name: r.type_name.clone(),
@@ -1036,7 +1114,13 @@ impl<'a> Walker<'a> {
                 key: ikey,
                 value,
                 dependencies: deps.clone(),
-            });
+                each,
+                count,
+            };
+            if self.options.mode == Mode::Plan {
+                self.check_conditions(&node.module, r, &inst, None);
+            }
+            out.push(inst);
         }
         Some(out)
     }

@@ -297,6 +297,8 @@ pub async fn apply(
     let mut queued_ops: std::collections::VecDeque<(Item, ResourceAddr, Action, Option<Value>, Option<Value>)> = Default::default();
     let mut stopping = false;
     let mut saver = Saver::new(sink);
+    // Each instance's `each`/`count`, for postconditions after it is made.
+    let mut bindings: HashMap<ResourceAddr, (Option<(Value, Value)>, Option<Value>)> = HashMap::new();
 
     loop {
         // 1. Start everything that is ready.
@@ -316,6 +318,7 @@ pub async fn apply(
                     for inst in instances {
                         let addr = inst.addr();
                         let key = inst.resource_key();
+                        bindings.insert(addr.clone(), (inst.each.clone(), inst.count.clone()));
                         let Some(change) = changes.get(&addr) else {
                             // Not in the plan (outside -target): keep the prior object visible.
                             let prior = state.find_instance(&plan::state_addr(&addr)).map(plan::state_value);
@@ -421,7 +424,7 @@ pub async fn apply(
         }
         for done in batch {
             in_flight -= 1;
-            record(&done, &mut state, &changes, &mut walker, reporter, &mut outcome, &mut diags, &mut failed_items);
+            record(&done, &mut state, &changes, &mut walker, reporter, &mut outcome, &mut diags, &mut failed_items, &bindings);
             let left = outstanding.get_mut(&done.item).map(|n| {
                 *n -= 1;
                 *n
@@ -578,6 +581,7 @@ fn record(
     outcome: &mut Outcome,
     diags: &mut Diagnostics,
     failed_items: &mut HashMap<Item, String>,
+    bindings: &HashMap<ResourceAddr, (Option<(Value, Value)>, Option<Value>)>,
 ) {
     let addr = &done.addr;
     let sa = plan::state_addr(addr);
@@ -595,7 +599,33 @@ fn record(
                 state.remove_instance(&plan::state_addr(old));
             }
             let key = crate::config::model::resource_key(addr.mode, &addr.type_name, &addr.name);
-            walker.set_instance_value(&module_instance(addr), &key, &addr.key, value.clone());
+            let mi = module_instance(addr);
+            walker.set_instance_value(&mi, &key, &addr.key, value.clone());
+            // Postconditions see the object as made.
+            if let Item::Node(node) = &done.item {
+                if let Some(resource) = walker.resource_config(node) {
+                    let inst = stack::ResourceInstance {
+                        module: mi.clone(),
+                        mode: addr.mode,
+                        type_name: addr.type_name.clone(),
+                        name: addr.name.clone(),
+                        key: addr.key.clone(),
+                        value: value.clone(),
+                        dependencies: Vec::new(),
+                        each: bindings.get(addr).and_then(|b| b.0.clone()),
+                        count: bindings.get(addr).and_then(|b| b.1.clone()),
+                    };
+                    let before = walker.take_diagnostics();
+                    walker.check_conditions(&node.module, resource, &inst, Some(value));
+                    let found = walker.take_diagnostics();
+                    if found.has_errors() {
+                        failed_items.insert(done.item.clone(), addr.to_string());
+                        outcome.failed += 1;
+                    }
+                    diags.extend(before);
+                    diags.extend(found);
+                }
+            }
             let id = value.as_map().and_then(|m| m.get("id")).and_then(|v| v.as_str()).map(str::to_string);
             reporter.on_event(&ApplyEvent::Finished { addr: addr.clone(), action: done.action, elapsed: done.elapsed, id });
             match done.action {

@@ -86,3 +86,23 @@ fn force_unlock_clears_a_lock_left_by_a_killed_apply() {
     assert!(!lock_path.exists());
     s.run(&["plan"]).expect(0);
 }
+
+#[test]
+fn preconditions_postconditions_and_checks() {
+    let s = Stack::new("conditions");
+    // A failed check is a warning; a failed postcondition fails the apply
+    // after the object is made (it stays in state), and stops dependents.
+    let r = s.run(&["apply", "-auto-approve"]).expect(1);
+    let err = &r.stderr;
+    assert!(err.contains("Warning: Check block assertion failed: small"), "{err}");
+    assert!(err.contains("n should be small"), "{err}");
+    assert!(err.contains("Error: Resource postcondition failed"), "{err}");
+    assert!(err.contains("b's output must be y, got x"), "{err}");
+    assert!(err.contains("in terraform_data.b"), "{err}");
+    assert!(!err.contains("output mismatch"), "a's postconditions hold: {err}");
+    assert_eq!(addresses(&s.state()), ["terraform_data.a[0]", "terraform_data.a[1]", "terraform_data.b"]);
+    // A failed precondition stops the plan, once per instance.
+    let r = s.run(&["plan", "-var", "n=20"]).expect(1);
+    assert_eq!(r.stderr.matches("Error: Resource precondition failed").count(), 2, "{}", r.stderr);
+    assert!(r.stderr.contains("in terraform_data.a[1]"), "{}", r.stderr);
+}
