@@ -499,12 +499,12 @@ fn final_after(change: &Change, config_value: &Value, config: &Config, addr: &Re
     let Some(rtype) = provider::lookup(addr.mode, &addr.type_name) else { return Ok(Some(planned.clone())) };
     let key = crate::config::model::resource_key(addr.mode, &addr.type_name, &addr.name);
     let resource = config.descendant(&addr.module.config_path()).and_then(|c| c.module.resources.get(&key));
-    let intent = Intent {
-        ignore_changes: resource.map(|r| &r.lifecycle.ignore_changes),
-        create_before_destroy: change.action == Action::CreateThenDelete,
-        force_replace: change.action.is_replace(),
-        ..Intent::default()
+    let mut intent = match resource {
+        Some(r) => crate::plan::planner::intent_for(r, change.action.is_replace()),
+        None => Intent::default(),
     };
+    intent.create_before_destroy = change.action == Action::CreateThenDelete;
+    intent.force_replace = change.action.is_replace();
     let diffed = diff::diff(rtype, change.before.as_ref(), config_value, &intent).map_err(|m| {
         Diagnostic::error("Invalid resource configuration").with_detail(m).with_address(addr.to_string())
     })?;

@@ -21,8 +21,9 @@ use crate::value::Value;
 #[derive(Debug, Clone, Default)]
 pub struct Intent<'a> {
     pub ignore_changes: Option<&'a IgnoreChanges>,
-    /// Names of top-level attributes under `ignore_changes` (pre-resolved).
-    pub ignored: Vec<String>,
+    /// Paths under `ignore_changes` (pre-resolved): `["labels"]`,
+    /// `["input", "min_scale"]` (attribute names, map keys, list indexes).
+    pub ignored: Vec<Vec<String>>,
     pub create_before_destroy: bool,
     /// `-replace` or `replace_triggered_by` asked for a replacement.
     pub force_replace: bool,
@@ -84,7 +85,7 @@ fn propose(schema: &Schema, prior: Option<&Value>, config: &Value, intent: &Inte
     for (name, a) in &schema.attributes {
         let configured = field(config, name);
         let previous = prior.map(|p| field(p, name));
-        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i == name)) && a.configurable();
+        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i.len() == 1 && &i[0] == name)) && a.configurable();
         let v = if ignored {
             previous.cloned().unwrap_or(Value::Null)
         } else if !configured.is_null() {
@@ -101,11 +102,56 @@ fn propose(schema: &Schema, prior: Option<&Value>, config: &Value, intent: &Inte
         out.insert(name.clone(), v);
     }
     for name in schema.blocks.keys() {
-        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i == name));
+        let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i.len() == 1 && &i[0] == name));
         let v = if ignored { prior.map(|p| field(p, name).clone()).unwrap_or(Value::Null) } else { field(config, name).clone() };
         out.insert(name.clone(), v);
     }
-    Value::Object(out)
+    let mut proposed = Value::Object(out);
+    // Deeper paths (`input["min_scale"]`): keep the prior value at the path.
+    if let Some(prior) = prior {
+        for path in intent.ignored.iter().filter(|p| p.len() > 1) {
+            if let Some(old) = get_path(prior, path) {
+                proposed = set_path(proposed, path, old.clone());
+            }
+        }
+    }
+    proposed
+}
+
+fn get_path<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
+    let Some((first, rest)) = path.split_first() else { return Some(v) };
+    let next = match v.unmarked() {
+        Value::Object(m) | Value::Map(m) => m.get(first)?,
+        Value::List(xs) | Value::Tuple(xs) => xs.get(first.parse::<usize>().ok()?)?,
+        _ => return None,
+    };
+    get_path(next, rest)
+}
+
+fn set_path(v: Value, path: &[String], new: Value) -> Value {
+    let Some((first, rest)) = path.split_first() else { return new };
+    let (v, marked) = v.into_unmarked();
+    let out = match v {
+        Value::Object(mut m) => {
+            let child = m.remove(first).unwrap_or(Value::Null);
+            m.insert(first.clone(), set_path(child, rest, new));
+            Value::Object(m)
+        }
+        Value::Map(mut m) => {
+            let child = m.remove(first).unwrap_or(Value::Null);
+            m.insert(first.clone(), set_path(child, rest, new));
+            Value::Map(m)
+        }
+        Value::List(mut xs) | Value::Tuple(mut xs) => {
+            if let Some(i) = first.parse::<usize>().ok().filter(|i| *i < xs.len()) {
+                let child = std::mem::replace(&mut xs[i], Value::Null);
+                xs[i] = set_path(child, rest, new);
+            }
+            Value::Tuple(xs)
+        }
+        other => other,
+    };
+    out.mark_if(marked)
 }
 
 #[cfg(test)]
@@ -166,9 +212,30 @@ mod tests {
     }
 
     #[test]
+    fn ignored_nested_paths_keep_prior_values_there_only() {
+        let prior = Value::object([
+            ("id", Value::string("x")),
+            ("input", Value::object([("a", Value::number(1)), ("b", Value::number(2))])),
+            ("output", Value::object([("a", Value::number(1)), ("b", Value::number(2))])),
+            ("triggers_replace", Value::Null),
+        ]);
+        let config = |a: i32, b: i32| {
+            Value::object([("input", Value::object([("a", Value::number(a)), ("b", Value::number(b))])), ("triggers_replace", Value::Null)])
+        };
+        let intent = Intent { ignored: vec![vec!["input".into(), "b".into()]], ..Intent::default() };
+        let d = diff(&TerraformData::new(), Some(&prior), &config(1, 5), &intent).unwrap();
+        assert_eq!(d.action, Action::NoOp, "only the ignored key changed");
+        let d = diff(&TerraformData::new(), Some(&prior), &config(7, 5), &intent).unwrap();
+        assert_eq!(d.action, Action::Update);
+        let input = d.after.as_map().unwrap()["input"].as_map().unwrap().clone();
+        assert_eq!(input["a"], Value::number(7));
+        assert_eq!(input["b"], Value::number(2), "the ignored key keeps its prior value");
+    }
+
+    #[test]
     fn ignored_attributes_keep_prior_values() {
         let prior = state("x", "a", None);
-        let intent = Intent { ignored: vec!["input".into()], ..Intent::default() };
+        let intent = Intent { ignored: vec![vec!["input".into()]], ..Intent::default() };
         let d = diff(&TerraformData::new(), Some(&prior), &obj("b", None), &intent).unwrap();
         assert_eq!(d.action, Action::NoOp);
     }

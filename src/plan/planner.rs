@@ -434,23 +434,42 @@ fn literal_true(e: &Option<Expr>) -> bool {
     matches!(e.as_ref().map(|e| &e.kind), Some(ExprKind::Bool(true)))
 }
 
-/// Top-level attribute names under `ignore_changes`.
-fn ignored_names(ic: &IgnoreChanges) -> Vec<String> {
+/// The paths under `ignore_changes`: `labels` -> `["labels"]`,
+/// `input["min_scale"]` -> `["input", "min_scale"]`, `rules[0]` -> `["rules", "0"]`.
+pub fn ignored_paths(ic: &IgnoreChanges) -> Vec<Vec<String>> {
+    fn path(e: &Expr) -> Option<Vec<String>> {
+        match &e.kind {
+            ExprKind::Variable(n) => Some(vec![n.clone()]),
+            ExprKind::GetAttr { expr, name } => {
+                let mut p = path(expr)?;
+                p.push(name.name.clone());
+                Some(p)
+            }
+            ExprKind::Index { expr, key } => {
+                let mut p = path(expr)?;
+                p.push(match &key.kind {
+                    ExprKind::Number(n) => crate::value::format_number(*n),
+                    ExprKind::Template(t) => t.as_literal()?.to_string(),
+                    _ => return None,
+                });
+                Some(p)
+            }
+            _ => None,
+        }
+    }
     match ic {
-        IgnoreChanges::Paths(paths) => paths
-            .iter()
-            .filter_map(|p| {
-                let mut e = p;
-                loop {
-                    match &e.kind {
-                        ExprKind::Variable(n) => return Some(n.clone()),
-                        ExprKind::GetAttr { expr, .. } | ExprKind::Index { expr, .. } => e = expr,
-                        _ => return None,
-                    }
-                }
-            })
-            .collect(),
+        IgnoreChanges::Paths(paths) => paths.iter().filter_map(path).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// How the diff of an instance of `resource` should treat it.
+pub fn intent_for(resource: &Resource, force_replace: bool) -> Intent<'_> {
+    Intent {
+        ignore_changes: Some(&resource.lifecycle.ignore_changes),
+        ignored: ignored_paths(&resource.lifecycle.ignore_changes),
+        create_before_destroy: literal_true(&resource.lifecycle.create_before_destroy),
+        force_replace,
     }
 }
 
@@ -461,12 +480,7 @@ impl InstanceHook for PlannerHook<'_> {
         let Some(rtype) = provider::lookup(resource.mode, &resource.type_name) else { return Value::unknown() };
         let prior_state = self.state.find_instance(&super::state_addr(&addr));
         let prior = prior_state.map(super::state_value);
-        let intent = Intent {
-            ignore_changes: Some(&resource.lifecycle.ignore_changes),
-            ignored: ignored_names(&resource.lifecycle.ignore_changes),
-            create_before_destroy: literal_true(&resource.lifecycle.create_before_destroy),
-            force_replace: prior.is_some() && (self.replace.contains(&addr) || self.triggered(resource, instance)),
-        };
+        let intent = intent_for(resource, prior.is_some() && (self.replace.contains(&addr) || self.triggered(resource, instance)));
         let diffed = match diff::diff(rtype, prior.as_ref(), &instance.value, &intent) {
             Ok(d) => d,
             Err(message) => {
