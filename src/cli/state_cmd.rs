@@ -13,7 +13,6 @@ use crate::plan::planner::instances_of;
 use crate::plan::render::render_value;
 use crate::plan::{self, file as planfile};
 use crate::state::{self, State};
-use crate::value::Value;
 
 fn open(dir: &Path, out: &Output) -> Option<Stack> {
     match Stack::open(dir) {
@@ -35,6 +34,34 @@ fn read(stack: &Stack, out: &Output) -> Option<(State, Option<u64>)> {
     }
 }
 
+/// A value as `terraform output` prints it: quoted keys, two-space
+/// indentation, trailing commas in lists, heredocs for multi-line strings.
+pub fn format_output(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value as J;
+    let pad = " ".repeat(indent + 2);
+    let end = " ".repeat(indent);
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.as_f64().map(crate::value::format_number).unwrap_or_else(|| n.to_string()),
+        J::String(s) if s.contains('\n') => format!("<<EOT\n{s}\nEOT"),
+        J::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        J::Array(xs) if xs.is_empty() => "[]".into(),
+        J::Array(xs) => {
+            let items: String = xs.iter().map(|x| format!("{pad}{},\n", format_output(x, indent + 2))).collect();
+            format!("[\n{items}{end}]")
+        }
+        J::Object(m) if m.is_empty() => "{}".into(),
+        J::Object(m) => {
+            let items: String = m
+                .iter()
+                .map(|(k, x)| format!("{pad}{} = {}\n", serde_json::to_string(k).unwrap_or_default(), format_output(x, indent + 2)))
+                .collect();
+            format!("{{\n{items}{end}}}")
+        }
+    }
+}
+
 /// Prints root outputs after apply, sensitive ones hidden.
 pub fn print_outputs(state: &State, out: &Output) {
     let _ = out;
@@ -46,7 +73,7 @@ pub fn print_outputs(state: &State, out: &Output) {
         if o.sensitive {
             println!("{name} = <sensitive>");
         } else {
-            println!("{name} = {}", render_value(&Value::from_json(&o.value), 0));
+            println!("{name} = {}", format_output(&o.value, 0));
         }
     }
 }
@@ -151,7 +178,7 @@ pub fn output(dir: &Path, args: &OutputArgs, out: &Output) -> i32 {
             } else if o.sensitive {
                 println!("<sensitive>");
             } else {
-                println!("{}", render_value(&Value::from_json(&o.value), 0));
+                println!("{}", format_output(&o.value, 0));
             }
         }
         None => {
@@ -169,7 +196,7 @@ pub fn output(dir: &Path, args: &OutputArgs, out: &Output) -> i32 {
                     if o.sensitive {
                         println!("{name} = <sensitive>");
                     } else {
-                        println!("{name} = {}", render_value(&Value::from_json(&o.value), 0));
+                        println!("{name} = {}", format_output(&o.value, 0));
                     }
                 }
             }
@@ -471,4 +498,21 @@ pub fn import(dir: &Path, args: &ImportArgs, out: &Output) -> i32 {
         println!("{addr}: Import prepared!\n{addr}: Refreshing state... [id={id}]\n\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour cairn state and will henceforth be managed by cairn.");
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn outputs_print_like_terraform_output() {
+        let v = serde_json::json!({"list": [1, "a"], "n": null, "obj": {"k": true}, "e": [], "m": {}, "ml": "a\nb\n", "q": "q\"t", "f": 1.5});
+        let want = "{\n  \"e\" = []\n  \"f\" = 1.5\n  \"list\" = [\n    1,\n    \"a\",\n  ]\n  \"m\" = {}\n  \"ml\" = <<EOT\na\nb\n\nEOT\n  \"n\" = null\n  \"obj\" = {\n    \"k\" = true\n  }\n  \"q\" = \"q\\\"t\"\n}";
+        let mut sorted = serde_json::Map::new();
+        let obj = v.as_object().unwrap();
+        let mut keys: Vec<&String> = obj.keys().collect();
+        keys.sort();
+        for k in keys {
+            sorted.insert(k.clone(), obj[k].clone());
+        }
+        assert_eq!(super::format_output(&serde_json::Value::Object(sorted), 0), want);
+    }
 }
