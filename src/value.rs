@@ -389,6 +389,73 @@ impl Value {
     }
 }
 
+impl Type {
+    /// Terraform's JSON spelling of a type (state outputs, JSON plans):
+    /// `"string"`, `["list","number"]`, `["object",{"a":"bool"}]`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Type::Any => json!("dynamic"),
+            Type::Bool => json!("bool"),
+            Type::Number => json!("number"),
+            Type::String => json!("string"),
+            Type::List(t) => json!(["list", t.to_json()]),
+            Type::Set(t) => json!(["set", t.to_json()]),
+            Type::Map(t) => json!(["map", t.to_json()]),
+            Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
+            Type::Object(attrs) => {
+                json!(["object", attrs.iter().map(|(k, a)| (k.clone(), a.ty.to_json())).collect::<serde_json::Map<_, _>>()])
+            }
+        }
+    }
+
+    /// The type a Terraform type JSON spells; `Any` for anything unknown.
+    pub fn from_json(j: &serde_json::Value) -> Type {
+        use serde_json::Value as J;
+        match j {
+            J::String(s) => match s.as_str() {
+                "bool" => Type::Bool,
+                "number" => Type::Number,
+                "string" => Type::String,
+                _ => Type::Any,
+            },
+            J::Array(parts) => match (parts.first().and_then(J::as_str), parts.get(1)) {
+                (Some("list"), Some(t)) => Type::List(Box::new(Type::from_json(t))),
+                (Some("set"), Some(t)) => Type::Set(Box::new(Type::from_json(t))),
+                (Some("map"), Some(t)) => Type::Map(Box::new(Type::from_json(t))),
+                (Some("tuple"), Some(J::Array(ts))) => Type::Tuple(ts.iter().map(Type::from_json).collect()),
+                (Some("object"), Some(J::Object(m))) => {
+                    Type::Object(m.iter().map(|(k, t)| (k.clone(), ObjectAttr::required(Type::from_json(t)))).collect())
+                }
+                _ => Type::Any,
+            },
+            _ => Type::Any,
+        }
+    }
+}
+
+impl Value {
+    /// A value from JSON shaped by a type: lists, sets and maps come back
+    /// as such (plain [`Value::from_json`] gives tuples and objects).
+    pub fn from_typed_json(json: &serde_json::Value, ty: &Type) -> Value {
+        use serde_json::Value as J;
+        match (json, ty) {
+            (J::Array(xs), Type::List(t)) => Value::List(xs.iter().map(|x| Value::from_typed_json(x, t)).collect()),
+            (J::Array(xs), Type::Set(t)) => Value::set(xs.iter().map(|x| Value::from_typed_json(x, t)).collect()),
+            (J::Array(xs), Type::Tuple(ts)) => {
+                Value::Tuple(xs.iter().enumerate().map(|(i, x)| Value::from_typed_json(x, ts.get(i).unwrap_or(&Type::Any))).collect())
+            }
+            (J::Object(m), Type::Map(t)) => Value::Map(m.iter().map(|(k, x)| (k.clone(), Value::from_typed_json(x, t))).collect()),
+            (J::Object(m), Type::Object(attrs)) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), Value::from_typed_json(x, attrs.get(k).map(|a| &a.ty).unwrap_or(&Type::Any))))
+                    .collect(),
+            ),
+            (other, _) => Value::from_json(other),
+        }
+    }
+}
+
 fn unmark_all(xs: Vec<Value>) -> (Vec<Value>, bool) {
     let mut any = false;
     let xs = xs

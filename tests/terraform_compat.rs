@@ -504,7 +504,6 @@ fn outputs_nested() {
 /// (tuple/object), keeps `null_value` (type "dynamic"), and then plans the
 /// `toset` output as changed on every plan (exit 2, "~ set = [...] -> [...]").
 #[test]
-#[ignore = "differs: output types (list/map/set stored as tuple/object), null output kept, perpetual diff on a set output"]
 fn output_types() {
     fixture("output_types", 1);
 }
@@ -514,7 +513,6 @@ fn output_types() {
 /// input ends up the same as before ("value-0-changed" both times), so
 /// Terraform applies it as a no-op and reports 29 changed; cairn reports 30.
 #[test]
-#[ignore = "differs: apply summary counts a planned update that became a no-op at apply (terraform 29 changed, cairn 30)"]
 fn chain_mutate_first_right_after_last() {
     if skip() {
         return;

@@ -325,7 +325,7 @@ pub async fn apply(
                             walker.set_instance_value(&inst.module, &key, &inst.key, prior.unwrap_or(Value::Null));
                             continue;
                         };
-                        let after = match final_after(change, &inst.value, config, &addr) {
+                        let (after, action) = match final_after(change, &inst.value, config, &addr) {
                             Ok(a) => a,
                             Err(d) => {
                                 diags.push(d);
@@ -355,11 +355,11 @@ pub async fn apply(
                                 outcome.imported += 1;
                             }
                         }
-                        if matches!(change.action, Action::NoOp | Action::Read) || change.action == Action::Delete {
+                        if matches!(action, Action::NoOp | Action::Read) || action == Action::Delete {
                             walker.set_instance_value(&inst.module, &key, &inst.key, change.before.clone().or(after).unwrap_or(Value::Null));
                             continue;
                         }
-                        queued_ops.push_back((item.clone(), addr, change.action, change.before.clone(), after));
+                        queued_ops.push_back((item.clone(), addr, action, change.before.clone(), after));
                         started += 1;
                     }
                     if started == 0 {
@@ -453,11 +453,11 @@ pub async fn apply(
         if !plan.destroy {
             for (name, value) in outputs {
                 let sensitive = config.module.outputs.get(&name).is_some_and(|o| o.sensitive) || value.contains_sensitive();
-                if !value.is_wholly_known() {
+                // Like Terraform, state keeps no null outputs.
+                if !value.is_wholly_known() || value.is_null() {
                     continue;
                 }
-                let json = value.to_json();
-                state.set_output(name, json.clone(), json_type(&json), sensitive);
+                state.set_output(name, value.to_json(), value.type_of().to_json(), sensitive);
             }
         }
     }
@@ -475,28 +475,15 @@ fn resource_key(c: &Change) -> String {
     crate::config::model::resource_key(c.addr.mode, &c.addr.type_name, &c.addr.name)
 }
 
-/// Terraform's type JSON for an output value (roughly: enough for readers).
-fn json_type(v: &serde_json::Value) -> serde_json::Value {
-    use serde_json::{json, Value as J};
-    match v {
-        J::Null => json!("dynamic"),
-        J::Bool(_) => json!("bool"),
-        J::Number(_) => json!("number"),
-        J::String(_) => json!("string"),
-        J::Array(xs) => json!(["tuple", xs.iter().map(json_type).collect::<Vec<_>>()]),
-        J::Object(m) => json!(["object", m.iter().map(|(k, v)| (k.clone(), json_type(v))).collect::<serde_json::Map<_, _>>()]),
-    }
-}
-
 /// The object to create or update, with values that were unknown at plan
 /// time now known. Refuses when the final configuration disagrees with
 /// what was planned.
-fn final_after(change: &Change, config_value: &Value, config: &Config, addr: &ResourceAddr) -> Result<Option<Value>, Diagnostic> {
-    let Some(planned) = &change.after else { return Ok(None) };
+fn final_after(change: &Change, config_value: &Value, config: &Config, addr: &ResourceAddr) -> Result<(Option<Value>, Action), Diagnostic> {
+    let Some(planned) = &change.after else { return Ok((None, change.action)) };
     if planned.is_wholly_known() {
-        return Ok(Some(planned.clone()));
+        return Ok((Some(planned.clone()), change.action));
     }
-    let Some(rtype) = provider::lookup(addr.mode, &addr.type_name) else { return Ok(Some(planned.clone())) };
+    let Some(rtype) = provider::lookup(addr.mode, &addr.type_name) else { return Ok((Some(planned.clone()), change.action)) };
     let key = crate::config::model::resource_key(addr.mode, &addr.type_name, &addr.name);
     let resource = config.descendant(&addr.module.config_path()).and_then(|c| c.module.resources.get(&key));
     let mut intent = match resource {
@@ -517,7 +504,9 @@ fn final_after(change: &Change, config_value: &Value, config: &Config, addr: &Re
             ))
             .with_address(addr.to_string()));
     }
-    Ok(Some(diffed.after))
+    // An update whose unknowns turned out to be the old values is no change.
+    let action = if change.action == Action::Update && diffed.action == Action::NoOp { Action::NoOp } else { change.action };
+    Ok((Some(diffed.after), action))
 }
 
 /// Whether `now` agrees with `planned` wherever `planned` was known.

@@ -138,7 +138,10 @@ pub struct OutputChange {
 
 impl OutputChange {
     pub fn action(&self) -> Action {
-        match (&self.before, &self.after) {
+        // State keeps no null outputs, so absent and null are the same.
+        let before = self.before.as_ref().filter(|v| !v.is_null());
+        let after = self.after.as_ref().filter(|v| !v.is_null());
+        match (before, after) {
             (None, Some(_)) => Action::Create,
             (Some(_), None) => Action::Delete,
             (Some(b), Some(a)) if b.equals(a) && a.is_wholly_known() => Action::NoOp,

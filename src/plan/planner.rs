@@ -86,7 +86,7 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
         plan.errored = diags.has_errors();
         // Outputs disappear with the objects.
         for (name, o) in &state.outputs {
-            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value).mark_if(o.sensitive)), after: None, sensitive: o.sensitive });
+            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_typed_json(&o.value, &crate::value::Type::from_json(&o.type_)).mark_if(o.sensitive)), after: None, sensitive: o.sensitive });
         }
         return (plan, diags);
     }
@@ -133,12 +133,12 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
 
     for (name, after) in &evaluated.outputs {
         let sensitive = config.module.outputs.get(name).is_some_and(|o| o.sensitive);
-        let before = state.outputs.get(name).map(|o| Value::from_json(&o.value).mark_if(o.sensitive));
+        let before = state.outputs.get(name).map(|o| Value::from_typed_json(&o.value, &crate::value::Type::from_json(&o.type_)).mark_if(o.sensitive));
         plan.outputs.push(OutputChange { name: name.clone(), before, after: Some(after.clone()), sensitive });
     }
     for (name, o) in &state.outputs {
         if !evaluated.outputs.contains_key(name) {
-            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_json(&o.value).mark_if(o.sensitive)), after: None, sensitive: o.sensitive });
+            plan.outputs.push(OutputChange { name: name.clone(), before: Some(Value::from_typed_json(&o.value, &crate::value::Type::from_json(&o.type_)).mark_if(o.sensitive)), after: None, sensitive: o.sensitive });
         }
     }
 
