@@ -125,3 +125,43 @@ fn live_terraform_agrees() {
     let failures = live_check(&paths);
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Every `.tf` file anywhere in the repository (fixtures of every test,
+/// examples, stacks), recursively.
+fn all_repository_tf_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else if name.ends_with(".tf") {
+                out.push(p);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["tests/fixtures", "examples", "stacks"] {
+        walk(&root.join(dir), &mut out);
+    }
+    out
+}
+
+#[test]
+fn live_terraform_agrees_on_every_tf_file_in_the_repository() {
+    if !Path::new(TERRAFORM).exists() {
+        eprintln!("skipping: {TERRAFORM} not installed");
+        return;
+    }
+    // Invalid UTF-8 can't be given to either formatter as text.
+    let paths: Vec<PathBuf> = all_repository_tf_files().into_iter().filter(|p| std::fs::read_to_string(p).is_ok()).collect();
+    assert!(paths.len() > 100, "found {} files", paths.len());
+    let failures = live_check(&paths);
+    assert!(failures.is_empty(), "{} of {} files differ:\n{}", failures.len(), paths.len(), failures.join("\n"));
+}
