@@ -1093,11 +1093,7 @@ impl<'a> Checker<'a, '_> {
                     }
                 }
             }
-            "string" => {
-                if !valid_string(s, v) {
-                    self.invalid(s, v, label, path);
-                }
-            }
+            "string" if !valid_string(s, v) => self.invalid(s, v, label, path),
             "integer" => {
                 let format = s.format.as_deref().unwrap_or("int32");
                 if !valid_int(v, "integer", format) {
@@ -1114,11 +1110,7 @@ impl<'a> Checker<'a, '_> {
                     self.invalid(s, v, label, path);
                 }
             }
-            "boolean" => {
-                if !v.is_boolean() {
-                    self.invalid(s, v, label, path);
-                }
-            }
+            "boolean" if !v.is_boolean() => self.invalid(s, v, label, path),
             _ => {}
         }
     }

@@ -643,14 +643,22 @@ fn discovery_required_body_fields_and_bodiless_methods() {
 
 #[test]
 fn discovery_bounds_deep_and_huge_bodies() {
-    // Deep nesting inside a map of "any" is cut off, not recursed into forever.
-    let ar = d().find("POST", "/v1/projects/p/locations/us/repositories").unwrap();
-    let mut deep = json!("leaf");
-    for _ in 0..200 {
-        deep = json!({ "x": deep });
-    }
-    let v = bad(&ar, &[("repositoryId", "r")], Some(json!({"labels": deep})));
-    assert!(!v.is_empty());
+    // A recursive schema (BigQuery's nested table fields) is checked to a
+    // bounded depth.
+    let tables = d().find("POST", "/bigquery/v2/projects/p/datasets/d/tables").unwrap();
+    assert_eq!(tables.method_id, "bigquery.tables.insert");
+    let nest = |n: usize| {
+        let mut f = json!({"name": "leaf", "type": "STRING"});
+        for _ in 0..n {
+            f = json!({"name": "r", "type": "RECORD", "fields": [f]});
+        }
+        json!({"tableReference": {"projectId": "p", "datasetId": "d", "tableId": "t"}, "schema": {"fields": [f]}})
+    };
+    ok(&tables, &[], Some(nest(10)));
+    let v = bad(&tables, &[], Some(nest(200)));
+    assert_eq!(v.len(), 1, "{v:#?}");
+    assert!(v[0].message.contains("Nesting deeper than"), "{v:#?}");
+    assert!(v[0].location.starts_with("body.schema.fields[0].fields[0]"), "{v:#?}");
     // Unknown fields at every level of a recursive schema: bounded output.
     let m = d().find("POST", "/storage/v1/b").unwrap();
     let mut body = serde_json::Map::new();
@@ -699,4 +707,32 @@ fn discovery_value_helpers() {
     assert_eq!(percent_decode(b"%e2%82%ac"), "\u{20ac}");
     assert_eq!(host_of("https://storage.googleapis.com/"), "storage.googleapis.com");
     assert_eq!(host_of("redis.googleapis.com:443"), "redis.googleapis.com");
+}
+
+#[test]
+fn discovery_every_method_routes_to_itself() {
+    // Every method's flat path, filled with sample values, routes back to
+    // that method within its API.
+    let mut checked = 0;
+    for id in d().api_ids() {
+        let api = d().api(id).unwrap();
+        for r in &api.routes {
+            let path: String = r
+                .tmpl
+                .0
+                .iter()
+                .map(|t| match t {
+                    Tok::Lit(l) => l.clone(),
+                    Tok::Var { plus: false, .. } => "v-1".into(),
+                    Tok::Var { plus: true, .. } => "projects/p-1/locations/l-1".into(),
+                })
+                .collect();
+            let m = d()
+                .find_for_api(id, &r.http_method, &format!("/{path}"))
+                .unwrap_or_else(|| panic!("{id}: {} {path} does not route", r.http_method));
+            assert_eq!(m.method_id, r.method_id, "{id}: {} {path}", r.http_method);
+            checked += 1;
+        }
+    }
+    assert!(checked > 1700, "{checked}");
 }
