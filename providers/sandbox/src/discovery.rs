@@ -32,9 +32,13 @@
 //!
 //! [`Discovery::find`] tries every API and returns the most specific match:
 //! most literal characters matched (a name prefix counts), then fewest
-//! `{+param}`s, then fewest parameters. Paths that several APIs share in
-//! full (`/v1/projects/p/locations/l/operations/o` exists in Redis, Artifact
-//! Registry, ...) are ambiguous without the prefix; [`Discovery::find_for_api`]
+//! `{+param}`s, then fewest parameters; on a tie, the earlier API in the
+//! embedded list. Five paths are the same in several APIs and so ambiguous
+//! without the name prefix: `GET /v1/operations/{}` (Resource Manager v1
+//! and Service Usage: `find` answers Resource Manager), and
+//! `GET /v1/projects/{}/locations`, `GET .../locations/{}`,
+//! `GET .../locations/{}/operations/{}`, `POST ...operations/{}:cancel`
+//! (Artifact Registry, Redis, Secret Manager). [`Discovery::find_for_api`]
 //! takes the API (an id, a name or a `Host`) from a caller that knows it.
 //!
 //! Routing uses each method's `flatPath` (literal segments such as
