@@ -9,11 +9,11 @@
 //! Each is parsed the first time something needs it, so a test that never
 //! routes a `/compute/v1/...` path never parses Compute's 5 MB document.
 //!
-//! An API id ([`MethodMatch::api`]) is the document's `name` (`storage`,
+//! An API id ([`MethodMatch::api`](crate::discovery::MethodMatch::api)) is the document's `name` (`storage`,
 //! `iam`, `secretmanager`, ...), suffixed with `.{version}` when more than one
 //! version of the API is embedded: `cloudresourcemanager.v1` and
 //! `cloudresourcemanager.v3` (their method ids are the same in both).
-//! [`Discovery::api_ids`] lists them.
+//! [`Discovery::api_ids`](crate::discovery::Discovery::api_ids) lists them.
 //!
 //! # Routing
 //!
@@ -30,7 +30,7 @@
 //!   `/cloudresourcemanager/v3/folders/1`. (An API whose service path already
 //!   starts with its name, like `/storage/v1/...`, needs no extra prefix.)
 //!
-//! [`Discovery::find`] tries every API and returns the most specific match:
+//! [`Discovery::find`](crate::discovery::Discovery::find) tries every API and returns the most specific match:
 //! most literal characters matched (a name prefix counts), then fewest
 //! `{+param}`s, then fewest parameters; on a tie, the earlier API in the
 //! embedded list. Five paths are the same in several APIs and so ambiguous
@@ -38,17 +38,17 @@
 //! and Service Usage: `find` answers Resource Manager), and
 //! `GET /v1/projects/{}/locations`, `GET .../locations/{}`,
 //! `GET .../locations/{}/operations/{}`, `POST ...operations/{}:cancel`
-//! (Artifact Registry, Redis, Secret Manager). [`Discovery::find_for_api`]
+//! (Artifact Registry, Redis, Secret Manager). [`Discovery::find_for_api`](crate::discovery::Discovery::find_for_api)
 //! takes the API (an id, a name or a `Host`) from a caller that knows it.
 //!
 //! Routing uses each method's `flatPath` (literal segments such as
 //! `projects/{projectsId}/secrets/{secretsId}`), then reads the method's
 //! declared parameters from its `path` (`v1/{+name}`), so
-//! [`MethodMatch::path_params`] holds `name = projects/p/secrets/s`.
+//! [`MethodMatch::path_params`](crate::discovery::MethodMatch::path_params) holds `name = projects/p/secrets/s`.
 //!
 //! # Validation
 //!
-//! [`Discovery::validate`] checks query parameters (declared, typed, enums,
+//! [`Discovery::validate`](crate::discovery::Discovery::validate) checks query parameters (declared, typed, enums,
 //! bounds, required) and the JSON body against the method's request schema,
 //! recursively: unknown fields, JSON types, `int64` as number or string,
 //! enums, maps, arrays, durations, timestamps, bytes, and fields that the
