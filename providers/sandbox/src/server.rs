@@ -37,6 +37,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// the sandbox keeps objects in memory).
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// Entries the request log keeps; past that the oldest half is dropped.
+const MAX_LOG: usize = 100_000;
+
 /// Seconds a client is asked to wait after an injected fault.
 const RETRY_AFTER_SECS: u64 = 1;
 
@@ -89,7 +92,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A running sandbox server.
+/// A running sandbox server. Dropping the handle stops the server as
+/// [`shutdown`](Self::shutdown) does.
 #[derive(Debug)]
 pub struct ServerHandle {
     /// Where it listens (the real port when bound to port 0).
@@ -123,7 +127,7 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.message))?;
     }
     let (faults, ids) = match config.seed {
-        Some(s) => (Rng::new(s), Rng::new(s ^ 0x5eed_1d5)),
+        Some(s) => (Rng::new(s), Rng::new(s ^ 0x05ee_d1d5)),
         None => (Rng::from_entropy(), Rng::from_entropy()),
     };
     let shared = Arc::new(Shared {
@@ -224,7 +228,12 @@ async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if let Some(t) = tag {
         entry["tag"] = json!(t);
     }
-    lock(&shared.log).push(entry);
+    let mut log = lock(&shared.log);
+    if log.len() >= MAX_LOG {
+        log.drain(..MAX_LOG / 2);
+    }
+    log.push(entry);
+    drop(log);
     response
 }
 
@@ -301,7 +310,7 @@ fn authorized(value: Option<&HeaderValue>) -> bool {
 /// the request touches any state.
 fn injected_fault(shared: &Shared) -> Option<ApiError> {
     let rate = shared.config.error_rate;
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return None;
     }
     let mut rng = lock(&shared.faults);
@@ -315,6 +324,9 @@ fn injected_fault(shared: &Shared) -> Option<ApiError> {
 fn validate(method: &str, route: &Route, query: &[(String, String)], body: &[u8]) -> Result<(), ApiError> {
     let discovery = Discovery::embedded();
     let Some(m) = discovery.find(method, &route.google_path) else { return Ok(()) };
+    if m.api != route.api.discovery_name() {
+        return Ok(());
+    }
     // An upload's body is the object's bytes, not JSON; a body that is not
     // JSON at all is left for the service to refuse.
     let json = if route.upload || body.iter().all(|b| b.is_ascii_whitespace()) { None } else { serde_json::from_slice::<Value>(body).ok() };

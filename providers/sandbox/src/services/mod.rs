@@ -30,6 +30,15 @@ pub enum Api {
 }
 
 impl Api {
+    /// The API's name in Discovery (`name` of its document).
+    pub fn discovery_name(self) -> &'static str {
+        match self {
+            Api::Storage => "storage",
+            Api::SecretManager => "secretmanager",
+            Api::ServiceUsage => "serviceusage",
+        }
+    }
+
     /// The service name used by Service Usage.
     pub fn service_name(self) -> &'static str {
         match self {

@@ -114,7 +114,7 @@ fn valid_secret_id(id: &str) -> bool {
 /// Parses a protobuf Duration string (`"3600s"`, `"1.5s"`) to milliseconds.
 fn duration_ms(s: &str) -> Option<i64> {
     let secs: f64 = s.strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0) as i64)
+    (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as i64)
 }
 
 /// Checks the user fields of a Secret (create or the masked part of a patch).
@@ -353,7 +353,7 @@ fn list_versions(store: &Store, req: &ApiRequest, secret_name: &str) -> Result<R
         .filter(|(_, r)| want.as_deref().is_none_or(|w| r.resource["state"] == w))
         .map(|(k, r)| (k[prefix.len()..].parse::<i64>().unwrap_or(0), r.resource.clone()))
         .collect();
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
     // Page tokens must sort the way items are listed: zero-padded, inverted numbers.
     let keyed: Vec<(String, Value)> = items.into_iter().map(|(n, v)| (format!("{:020}", i64::MAX - n), v)).collect();
     let total = keyed.len();
