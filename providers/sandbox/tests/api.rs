@@ -370,3 +370,50 @@ async fn consistency_delay_hides_new_buckets_briefly() {
     assert_eq!(sb.call("GET", "/storage/v1/b/slow-bucket", None).await.status, 200);
     sb.handle.shutdown();
 }
+
+#[tokio::test]
+async fn odd_requests_get_answers_not_crashes() {
+    let sb = Sandbox::start(config(Path::new(""))).await;
+    assert_eq!(sb.create_bucket("odd-bucket").await.status, 200);
+    let odd: &[(&str, &str, &[u8])] = &[
+        ("GET", "/", b""),
+        ("GET", "/v1/", b""),
+        ("GET", "/storage/v1/", b""),
+        ("POST", "/storage/v1/b?project=test-project", b"[1,2]"),
+        ("POST", "/storage/v1/b?project=test-project", b"{\"name\":7}"),
+        ("POST", "/storage/v1/b?project=test-project", b"{\"name\":\"odd-2\",\"iamConfiguration\":5,\"labels\":[]}"),
+        ("POST", "/storage/v1/b?project=test-project", b"{\"name\":\"odd-3\",\"lifecycle\":{\"rule\":[{\"action\":{}}]}}"),
+        ("POST", "/storage/v1/b?project=test-project", b"{\"name\":\"odd-4\",\"retentionPolicy\":{\"retentionPeriod\":\"x\"}}"),
+        ("PATCH", "/storage/v1/b/odd-bucket?ifMetagenerationMatch=abc", b"{}"),
+        ("PATCH", "/storage/v1/b/odd-bucket", b"\"str\""),
+        ("PUT", "/storage/v1/b/odd-bucket/iam", b"{\"bindings\":\"no\",\"version\":\"x\"}"),
+        ("GET", "/storage/v1/b/odd-bucket/o/%FF%FE", b""),
+        ("GET", "/storage/v1/b/odd-bucket/o?maxResults=abc&pageToken=zzz", b""),
+        ("POST", "/upload/storage/v1/b/odd-bucket/o?uploadType=multipart&name=x", b"x"),
+        ("POST", "/upload/storage/v1/b/odd-bucket/o?uploadType=media", b"x"),
+        ("POST", "/upload/storage/v1/b/nope-bucket/o?uploadType=media&name=x", b"x"),
+        ("GET", "/serviceusage/v1/projects/123/services", b""),
+        ("GET", "/serviceusage/v1/projects/test-project/services?pageSize=0&filter=bogus", b""),
+        ("POST", "/serviceusage/v1/projects/test-project/services/nothing.googleapis.com:enable", b"{}"),
+        ("POST", "/serviceusage/v1/projects/test-project/services:batchEnable", b"{\"serviceIds\":[1,null]}"),
+        ("GET", "/serviceusage/v1/operations/none", b""),
+        ("GET", "/secretmanager/v1/projects/UPPER/secrets", b""),
+        ("GET", "/secretmanager/v1/projects/test-project/secrets/x/versions/0:access", b""),
+        ("POST", "/secretmanager/v1/projects/test-project/secrets:weird", b"{}"),
+    ];
+    for (method, path, body) in odd {
+        let r = sb.raw(method, path, Some(body.to_vec()), true).await;
+        assert!((400..500).contains(&r.status), "{method} {path}: {} {}", r.status, r.body);
+        assert!(r.body["error"]["code"].is_u64(), "{method} {path}: {}", r.body);
+    }
+    // Still serving.
+    assert_eq!(sb.call("GET", "/storage/v1/b/odd-bucket", None).await.status, 200);
+    // A batch of known services is one operation.
+    let op = sb
+        .call("POST", "/serviceusage/v1/projects/test-project/services:batchEnable", Some(json!({"serviceIds": ["iam.googleapis.com", "run.googleapis.com"]})))
+        .await;
+    assert_eq!(op.status, 200, "{}", op.body);
+    let done = wait_op(&sb, &op.body).await;
+    assert_eq!(done["response"]["services"].as_array().unwrap().len(), 2);
+    sb.handle.shutdown();
+}

@@ -474,7 +474,16 @@ fn set_policy(ctx: &Ctx, store: &mut Store, req: &ApiRequest, name: &str) -> Res
             return Err(ApiError::condition_not_met());
         }
     }
-    let version = body.get("version").map(int_field).unwrap_or(1);
+    let version = match body.get("version") {
+        None | Some(Value::Null) => 1,
+        Some(v) => v
+            .as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| ApiError::invalid(format!("Invalid policy version {v}.")))?,
+    };
+    if body.get("bindings").is_some_and(|b| !b.is_array() && !b.is_null()) {
+        return Err(ApiError::invalid("bindings must be a list."));
+    }
     if !matches!(version, 0 | 1 | 3) {
         return Err(ApiError::invalid(format!("Invalid policy version {version}.")));
     }
