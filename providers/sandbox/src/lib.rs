@@ -7,10 +7,130 @@
 //! Does not own: anything of the engine. It is a server; cairn's provider is
 //! its client, exactly as it is Google's.
 //!
-//! Status: wired into the workspace; the server arrives with the provider
-//! issue.
+//! # One port, every API
+//!
+//! [`serve`] answers every API on one address, by path, as Google's hosts do:
+//!
+//! | API | Google base URL | sandbox base URL |
+//! |---|---|---|
+//! | Cloud Storage | `https://storage.googleapis.com/storage/v1/` | `http://ADDR/storage/v1/` |
+//! | Cloud Storage uploads | `https://storage.googleapis.com/upload/storage/v1/` | `http://ADDR/upload/storage/v1/` |
+//! | Secret Manager | `https://secretmanager.googleapis.com/v1/` | `http://ADDR/secretmanager/v1/` |
+//! | Service Usage | `https://serviceusage.googleapis.com/v1/` | `http://ADDR/serviceusage/v1/` |
+//!
+//! APIs whose Google paths start with `/v1/` share that prefix, so the
+//! sandbox also takes `/{api}/v1/...`; a client points each service at
+//! `http://ADDR/{api}/` and appends the same relative paths (`v1/projects/...`)
+//! it would append to Google's base URL. Bare `/v1/...` works too, routed by
+//! what the path names (`secrets`, `services`, `operations`). A
+//! long-running operation named `operations/x` is polled at
+//! `GET {base}v1/operations/x`.
+//!
+//! # What a request goes through
+//!
+//! 1. `Authorization: Bearer <anything>` must be present: otherwise 401
+//!    UNAUTHENTICATED, as Google.
+//! 2. Fault injection: with [`Config::error_rate`] > 0, that fraction of
+//!    requests (deterministic with [`Config::seed`]) is answered 429 or 503
+//!    with `Retry-After: 1` before touching any state, so retrying is safe.
+//! 3. Validation against Google's Discovery documents ([`discovery`]): unknown
+//!    body fields, bad query parameters... are 400 INVALID_ARGUMENT.
+//! 4. The API must be enabled in the project (Service Usage): otherwise 403
+//!    SERVICE_DISABLED naming the service. [`Config::enabled_apis`] are
+//!    enabled in every new project (Cloud Storage and Service Usage among
+//!    them).
+//! 5. The service answers; every change is on disk before the reply leaves.
+//!
+//! Every request (method, path, query, status, and the `x-sandbox-record`
+//! header as `tag`) is logged in memory: `GET /_sandbox/requests` returns
+//! `{"requests":[...]}`, `DELETE` clears it. That path needs no auth.
+//!
+//! # Module map
+//!
+//! `server` (HTTP, pipeline), `services/*` (one file per API), `operation`
+//! (google.longrunning), `store` (collections, persistence), `error`
+//! (Google's error shape), `discovery` (request validation).
+
+pub mod discovery;
+pub mod error;
+pub mod operation;
+pub mod server;
+pub mod services;
+pub mod store;
+
+pub use server::ServerHandle;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Default directory (relative to a stack) where `--sandbox` keeps its data.
-pub mod discovery;
-
 pub const DEFAULT_DATA_DIR: &str = ".cairn/sandbox";
+
+/// How a sandbox behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where resources are saved (one JSON file per collection). An empty
+    /// path keeps everything in memory.
+    pub data_dir: PathBuf,
+    /// How long a long-running operation takes before a poll sees it done.
+    pub op_latency: Duration,
+    /// Fraction (0.0 to 1.0) of requests answered 429 or 503 with
+    /// `Retry-After`.
+    pub error_rate: f64,
+    /// Google's eventual consistency: a bucket GET within this time of its
+    /// creation is 404, and an API is usable only this long after its
+    /// enabling operation is done.
+    pub consistency_delay: Duration,
+    /// A project known from the start (its number can be used in paths).
+    /// Any other well-formed project id is accepted on first use.
+    pub default_project: String,
+    /// Seed for fault injection and generated ids; `None` for a random one.
+    pub seed: Option<u64>,
+    /// APIs enabled in every project until Service Usage disables them.
+    pub enabled_apis: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            op_latency: Duration::from_millis(500),
+            error_rate: 0.0,
+            consistency_delay: Duration::ZERO,
+            default_project: "sandbox-project".to_string(),
+            seed: None,
+            enabled_apis: services::serviceusage::DEFAULT_ENABLED.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, saving to `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config { data_dir: data_dir.into(), ..Config::default() }
+    }
+}
+
+/// Starts a sandbox on `addr` (port 0 picks a free port; see
+/// [`ServerHandle::addr`]) on the current Tokio runtime, after loading what
+/// `config.data_dir` holds.
+pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+    server::serve(config, addr).await
+}
+
+/// Every resource saved in `data_dir`, as `(type, name)` sorted by type then
+/// name: `("storage.buckets", "my-bucket")`,
+/// `("secretmanager.secrets", "projects/123/secrets/s")`. Types are the
+/// store's collections and include `longrunning.operations` and
+/// `cloudresourcemanager.projects`. Empty when there is nothing (or no
+/// directory).
+pub fn list(data_dir: &Path) -> Vec<(String, String)> {
+    store::list(data_dir)
+}
+
+/// Deletes every saved resource in `data_dir` (other files stay). Do it
+/// while no server uses the directory.
+pub fn reset(data_dir: &Path) -> std::io::Result<()> {
+    store::reset(data_dir)
+}

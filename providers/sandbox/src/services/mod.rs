@@ -1,0 +1,305 @@
+//! The emulated APIs, one file each, and what they share.
+//!
+//! Owns: the request and reply types a service handles (`ApiRequest`,
+//! `Reply`), the per-request context (`Ctx`: configuration, clock, id
+//! generator), projects (id ↔ number), timestamps and small helpers.
+//!
+//! Does not own: HTTP (the server turns requests into `ApiRequest` and
+//! `Reply` into responses), authentication, fault injection or Discovery
+//! validation, which happen before a service is called.
+//!
+//! A service is a plain synchronous function over the locked store:
+//! `handle(&mut Ctx, &mut Store, &ApiRequest) -> Result<Reply, ApiError>`.
+//! It matches `(method, path segments)` and answers.
+
+pub mod secretmanager;
+pub mod serviceusage;
+pub mod storage;
+
+use crate::error::ApiError;
+use crate::store::{Record, Store};
+use crate::Config;
+use serde_json::{json, Value};
+
+/// Which API a request is for (decided by the server from the path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Storage,
+    SecretManager,
+    ServiceUsage,
+}
+
+impl Api {
+    /// The API's name in Discovery (`name` of its document).
+    pub fn discovery_name(self) -> &'static str {
+        match self {
+            Api::Storage => "storage",
+            Api::SecretManager => "secretmanager",
+            Api::ServiceUsage => "serviceusage",
+        }
+    }
+
+    /// The service name used by Service Usage.
+    pub fn service_name(self) -> &'static str {
+        match self {
+            Api::Storage => "storage.googleapis.com",
+            Api::SecretManager => "secretmanager.googleapis.com",
+            Api::ServiceUsage => "serviceusage.googleapis.com",
+        }
+    }
+}
+
+/// A request, decoded for a service.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub api: Api,
+    /// `GET`, `POST`...
+    pub method: String,
+    /// Whether it came in on `/upload/...` (Cloud Storage media uploads).
+    pub upload: bool,
+    /// Path segments after the version (`v1`), percent-decoded: for
+    /// `/storage/v1/b/x/o/a%2Fb` it is `["b","x","o","a/b"]`.
+    pub segments: Vec<String>,
+    /// A `:verb` suffix of the last segment (`enable` in
+    /// `services/x:enable`), for the APIs that use them.
+    pub verb: Option<String>,
+    /// Query parameters, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl ApiRequest {
+    /// The first value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter that must be an integer, if present.
+    pub fn int_param(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.param(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::invalid(format!("Invalid value for {name}: '{v}' is not an integer."))),
+        }
+    }
+
+    /// The body as a JSON object: `{}` when empty, 400 when it is not JSON
+    /// or not an object.
+    pub fn json_object(&self) -> Result<serde_json::Map<String, Value>, ApiError> {
+        if self.body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(serde_json::Map::new());
+        }
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(ApiError::bad_request("Invalid JSON payload received. Expected an object.")),
+            Err(e) => Err(ApiError::bad_request(format!("Invalid JSON payload received. {e}"))),
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// 200 with a JSON body.
+    Json(Value),
+    /// 204 with no body (Cloud Storage deletes).
+    NoContent,
+    /// 200 with raw bytes (`alt=media`).
+    Media { content_type: String, data: Vec<u8> },
+}
+
+/// What a service may use besides the store.
+pub struct Ctx<'a> {
+    pub config: &'a Config,
+    /// The request's time, Unix milliseconds; one clock reading per request.
+    pub now_ms: i64,
+    /// Generator of operation ids and the like.
+    pub ids: &'a mut crate::server::Rng,
+}
+
+impl Ctx<'_> {
+    /// `now_ms` as RFC 3339 (`2024-05-01T12:00:00.123Z`).
+    pub fn now_rfc3339(&self) -> String {
+        rfc3339(self.now_ms)
+    }
+
+    /// Milliseconds from now until an operation started now is done.
+    pub fn op_done_at(&self) -> i64 {
+        self.now_ms.saturating_add(millis(self.config.op_latency))
+    }
+
+    /// A random hex id of 16 characters.
+    pub fn new_id(&mut self) -> String {
+        format!("{:016x}", self.ids.next_u64())
+    }
+}
+
+/// Unix milliseconds as RFC 3339 with milliseconds and `Z`.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A duration in whole milliseconds, saturating.
+pub fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A project, by both its names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub id: String,
+    pub number: String,
+}
+
+/// The store collection of every project the sandbox has seen.
+pub const PROJECTS: &str = "cloudresourcemanager.projects";
+
+/// The project named `id_or_number` in a request. Any well-formed project id
+/// is accepted (and remembered) on first use, with a number derived from the
+/// id, so the same id always has the same number. A number is accepted only
+/// if its project has been seen.
+pub fn resolve_project(store: &mut Store, now_ms: i64, id_or_number: &str) -> Result<Project, ApiError> {
+    if !id_or_number.is_empty() && id_or_number.bytes().all(|b| b.is_ascii_digit()) {
+        return match store.get(PROJECTS, id_or_number) {
+            Some(r) => Ok(Project {
+                id: r.resource["projectId"].as_str().unwrap_or_default().to_string(),
+                number: id_or_number.to_string(),
+            }),
+            None => Err(ApiError::permission_denied(format!(
+                "Permission denied on resource project {id_or_number} (or it may not exist)."
+            ))),
+        };
+    }
+    if !valid_project_id(id_or_number) {
+        return Err(ApiError::invalid(format!("Invalid project id '{id_or_number}'.")));
+    }
+    let number = project_number(id_or_number);
+    if store.get(PROJECTS, &number).is_none() {
+        let resource = json!({
+            "projectNumber": number,
+            "projectId": id_or_number,
+            "name": id_or_number,
+            "lifecycleState": "ACTIVE",
+            "createTime": rfc3339(now_ms),
+        });
+        store.put(PROJECTS, &number, Record::new(resource, now_ms))?;
+    }
+    Ok(Project { id: id_or_number.to_string(), number })
+}
+
+/// The project number the sandbox gives a project id: 12 digits, stable.
+pub fn project_number(id: &str) -> String {
+    // FNV-1a, 64 bits.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{}", 100_000_000_000 + h % 900_000_000_000)
+}
+
+/// Google's rule: 6 to 30 characters, lowercase letters, digits and
+/// hyphens, starting with a letter and not ending with a hyphen.
+pub fn valid_project_id(id: &str) -> bool {
+    let len_ok = (6..=30).contains(&id.len());
+    let chars_ok = id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let starts = id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+    len_ok && chars_ok && starts && !id.ends_with('-')
+}
+
+/// Applies a JSON merge patch (RFC 7386): `null` removes a field, objects
+/// merge, anything else replaces.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A page of `items` (already in order) after `page_token`, at most
+/// `page_size` long; with the token for the next page. Tokens are the key
+/// of the last item returned.
+pub fn page<T: Clone>(items: &[(String, T)], page_token: Option<&str>, page_size: usize) -> (Vec<T>, Option<String>) {
+    let page_size = page_size.max(1);
+    let start = match page_token {
+        Some(t) if !t.is_empty() => items.iter().position(|(k, _)| k.as_str() > t).unwrap_or(items.len()),
+        _ => 0,
+    };
+    let rest = &items[start..];
+    let taken: Vec<T> = rest.iter().take(page_size).map(|(_, v)| v.clone()).collect();
+    let next = if rest.len() > page_size { rest.get(page_size - 1).map(|(k, _)| k.clone()) } else { None };
+    (taken, next)
+}
+
+/// CRC-32C (Castagnoli): Secret Manager's `dataCrc32c`, Cloud Storage's
+/// `crc32c`.
+pub fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32c_known_value() {
+        assert_eq!(crc32c(b"123456789"), 0xe306_9283);
+    }
+
+    #[test]
+    fn project_numbers_are_stable_and_twelve_digits() {
+        let n = project_number("my-project");
+        assert_eq!(n.len(), 12);
+        assert_eq!(n, project_number("my-project"));
+        assert_ne!(n, project_number("other-project"));
+    }
+
+    #[test]
+    fn projects_resolve_by_id_then_number() {
+        let mut s = Store::in_memory();
+        assert_eq!(resolve_project(&mut s, 0, "123456789012").unwrap_err().code, 403);
+        let p = resolve_project(&mut s, 0, "my-project").unwrap();
+        assert_eq!(resolve_project(&mut s, 0, &p.number).unwrap(), p);
+        assert_eq!(resolve_project(&mut s, 0, "Bad_Project").unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn merge_patch_removes_nulls() {
+        let mut t = json!({"a":1,"b":{"c":2,"d":3}});
+        merge_patch(&mut t, &json!({"a":null,"b":{"c":5},"e":[1]}));
+        assert_eq!(t, json!({"b":{"c":5,"d":3},"e":[1]}));
+    }
+
+    #[test]
+    fn pages() {
+        let items: Vec<(String, i32)> = (0..5).map(|i| (format!("k{i}"), i)).collect();
+        let (a, t) = page(&items, None, 2);
+        assert_eq!(a, vec![0, 1]);
+        let (b, t) = page(&items, t.as_deref(), 2);
+        assert_eq!(b, vec![2, 3]);
+        let (c, t) = page(&items, t.as_deref(), 2);
+        assert_eq!((c, t), (vec![4], None));
+    }
+}
