@@ -106,3 +106,39 @@ fn repository_files_are_formatted_like_terraform_would() {
         assert_eq!(code, 0, "{dir}: {stdout}{stderr}");
     }
 }
+
+#[test]
+fn sandbox_serve_list_and_reset() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let chdir = format!("-chdir={}", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args([&chdir, "sandbox", "serve", "-addr=127.0.0.1:0", "-data=sb"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
+    let body = r#"{"name":"cli-bucket","location":"us"}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /storage/v1/b?project=cli-project HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let (code, stdout, _) = cairn(&[&chdir, "sandbox", "list", "-data=sb"], None);
+    assert_eq!(code, 0);
+    assert!(stdout.lines().any(|l| l == "storage.buckets cli-bucket"), "{stdout}");
+    let (code, _, _) = cairn(&[&chdir, "sandbox", "reset", "-data=sb"], None);
+    assert_eq!(code, 0);
+    let (_, stdout, _) = cairn(&[&chdir, "sandbox", "list", "-data=sb"], None);
+    assert!(!stdout.contains("cli-bucket"), "{stdout}");
+}

@@ -48,6 +48,9 @@ pub enum Command {
     Workspace(WorkspaceCommand),
     /// Adopt an existing object into the state.
     Import(ImportArgs),
+    /// Run, inspect or clear the local emulator of Google's APIs.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
     /// Print cairn's version.
     Version,
 }
@@ -287,4 +290,39 @@ pub struct ImportArgs {
     pub lock: LockArgs,
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub input: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the emulated APIs on a loopback address until Ctrl-C.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        addr: String,
+        /// Where emulated resources are kept between runs.
+        #[arg(long, default_value = ".cairn/sandbox")]
+        data: String,
+        /// How long long-running operations take.
+        #[arg(long, env = "CAIRN_SANDBOX_OP_LATENCY_MS", default_value_t = 500)]
+        op_latency_ms: u64,
+        /// Fraction of requests answered 429/503 with Retry-After (0 to 1).
+        #[arg(long, env = "CAIRN_SANDBOX_ERROR_RATE", default_value_t = 0.0)]
+        error_rate: f64,
+        /// How long a new object stays invisible to reads.
+        #[arg(long, env = "CAIRN_SANDBOX_CONSISTENCY_DELAY_MS", default_value_t = 0)]
+        consistency_delay_ms: u64,
+    },
+    /// List every emulated resource: type and name, one a line.
+    List {
+        #[arg(long, default_value = ".cairn/sandbox")]
+        data: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete every emulated resource.
+    Reset {
+        #[arg(long, default_value = ".cairn/sandbox")]
+        data: String,
+    },
 }

@@ -15,6 +15,7 @@ mod graph;
 mod output;
 mod plan_cmd;
 mod progress;
+mod sandbox_cmd;
 mod state_cmd;
 mod validate;
 
@@ -30,6 +31,7 @@ const SINGLE_DASH_FLAGS: &[&str] = &[
     "chdir", "json", "no-color", "check", "diff", "recursive", "write", "list", "input", "var", "var-file", "type",
     "out", "auto-approve", "detailed-exitcode", "target", "replace", "exclude", "parallelism", "lock", "lock-timeout",
     "refresh", "refresh-only", "destroy", "compact", "raw", "state", "backup", "force", "help", "version", "exclude",
+    "addr", "data", "op-latency-ms", "error-rate", "consistency-delay-ms",
 ];
 
 /// Rewrites `-flag` and `-flag=value` into `--flag` forms clap understands.
@@ -104,6 +106,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::ForceUnlock(a) => state_cmd::force_unlock(&dir, &a, &out),
         Command::Workspace(c) => state_cmd::workspace(&dir, &c, &out),
         Command::Import(a) => state_cmd::import(&dir, &a, &out),
+        Command::Sandbox(c) => sandbox_cmd::run(&dir, &c, &out),
         Command::Version => {
             println!("cairn v{}", crate::VERSION);
             0

@@ -331,6 +331,10 @@ fn validate(method: &str, route: &Route, query: &[(String, String)], body: &[u8]
     // JSON at all is left for the service to refuse.
     let json = if route.upload || body.iter().all(|b| b.is_ascii_whitespace()) { None } else { serde_json::from_slice::<Value>(body).ok() };
     discovery.validate(&m, query, json.as_ref()).map_err(|violations| {
+        // A missing required parameter is Google's `required` reason.
+        if let Some(name) = violations.first().and_then(|v| v.message.strip_prefix("Required parameter: ")) {
+            return ApiError::required(name.trim_end_matches('.'));
+        }
         let text: Vec<String> = violations.iter().map(|v| format!("{}: {}", v.location, v.message)).collect();
         let mut e = ApiError::bad_request(format!("Invalid JSON payload received. {}", text.join("; ")));
         e.details.push(json!({

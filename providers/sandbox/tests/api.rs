@@ -417,3 +417,19 @@ async fn odd_requests_get_answers_not_crashes() {
     assert_eq!(done["response"]["services"].as_array().unwrap().len(), 2);
     sb.handle.shutdown();
 }
+
+#[tokio::test]
+async fn unknown_fields_are_rejected_as_google_does() {
+    let sb = Sandbox::start(config(Path::new(""))).await;
+    let r = sb
+        .call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(json!({"name": "strict-bucket", "lifecycle": {"rule": [{"action": {"typ": "Delete"}}]}})))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["error"]["status"], "INVALID_ARGUMENT");
+    let message = r.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Unknown name \"typ\""), "{message}");
+    // Nothing was created.
+    let get = sb.call("GET", "/storage/v1/b/strict-bucket", None).await;
+    assert_eq!(get.status, 404);
+    sb.handle.shutdown();
+}
