@@ -1,15 +1,23 @@
 //! cairn's Google Cloud provider.
 //!
-//! Owns: talking to Google's REST APIs (credentials, retries, long-running
-//! operations) and one module per resource type implementing the small
-//! `Resource` trait.
+//! Owns: talking to Google's REST APIs ([`client`]: endpoints, credentials,
+//! retries by named reason, long-running operations) and one module per
+//! resource type under [`resources`], each implementing [`GoogleResource`]
+//! on plain JSON objects whose keys are Terraform's argument names.
 //!
-//! Does not own: HCL, expressions, graphs, plans or state. The engine hands
-//! this crate JSON attribute objects and gets JSON back.
-//!
-//! Status: the crate is wired into the workspace; the client and resource
-//! types arrive with the provider issue. Until then the engine only knows the
-//! built-in `terraform_data` type.
+//! Does not own: HCL, expressions, graphs, plans or state. The engine
+//! adapts each [`GoogleResource`] to its own `ResourceType`, turning
+//! [`TypeSchema`] into its schema and its values into JSON. Values handed to
+//! `create`/`update` are fully known.
+
+pub mod client;
+pub mod resources;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use client::{Client, Error};
 
 /// The provider's name as it appears in resource type prefixes (`google_...`).
 pub const PROVIDER_NAME: &str = "google";
@@ -17,6 +25,141 @@ pub const PROVIDER_NAME: &str = "google";
 /// Whether a resource type belongs to this provider.
 pub fn owns_type(resource_type: &str) -> bool {
     resource_type.starts_with("google_")
+}
+
+/// A boxed future, so the trait stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// JSON values: objects keyed by Terraform's argument names.
+pub type Json = serde_json::Value;
+
+/// The evaluated `provider "google"` block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProviderConfig {
+    pub project: Option<String>,
+    pub region: Option<String>,
+    pub zone: Option<String>,
+    /// A service-account key: a file path or the JSON itself.
+    pub credentials: Option<String>,
+    pub access_token: Option<String>,
+    pub default_labels: BTreeMap<String, String>,
+    /// Per-service base URLs (`storage` -> `http://127.0.0.1:8765/storage/v1/`),
+    /// from the `*_custom_endpoint` arguments.
+    pub endpoints: BTreeMap<String, String>,
+    /// One base URL for every service (`CAIRN_GOOGLE_ENDPOINT`, or the
+    /// sandbox): an emulator that routes by path.
+    pub base_endpoint: Option<String>,
+}
+
+/// The type of an attribute, in the engine's type system's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeSpec {
+    String,
+    Number,
+    Bool,
+    Any,
+    List(Box<TypeSpec>),
+    Set(Box<TypeSpec>),
+    Map(Box<TypeSpec>),
+    Object(Vec<(String, TypeSpec)>),
+}
+
+/// One attribute of a resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrSpec {
+    pub name: &'static str,
+    pub ty: TypeSpec,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    /// Changing it replaces the object.
+    pub force_new: bool,
+}
+
+impl AttrSpec {
+    pub fn required(name: &'static str, ty: TypeSpec) -> AttrSpec {
+        AttrSpec { name, ty, required: true, optional: false, computed: false, sensitive: false, force_new: false }
+    }
+    pub fn optional(name: &'static str, ty: TypeSpec) -> AttrSpec {
+        AttrSpec { required: false, optional: true, ..AttrSpec::required(name, ty) }
+    }
+    pub fn computed(name: &'static str, ty: TypeSpec) -> AttrSpec {
+        AttrSpec { required: false, optional: false, computed: true, ..AttrSpec::required(name, ty) }
+    }
+    pub fn optional_computed(name: &'static str, ty: TypeSpec) -> AttrSpec {
+        AttrSpec { computed: true, ..AttrSpec::optional(name, ty) }
+    }
+    pub fn force_new(mut self) -> AttrSpec {
+        self.force_new = true;
+        self
+    }
+    pub fn sensitive(mut self) -> AttrSpec {
+        self.sensitive = true;
+        self
+    }
+}
+
+/// How many of a nested block may appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nesting {
+    Single,
+    List,
+    Set,
+}
+
+/// A nested block of a resource type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockSpec {
+    pub name: &'static str,
+    pub nesting: Nesting,
+    pub min_items: usize,
+    /// 0 = no limit.
+    pub max_items: usize,
+    pub schema: TypeSchema,
+    pub force_new: bool,
+}
+
+/// The schema of a resource type.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TypeSchema {
+    pub attributes: Vec<AttrSpec>,
+    pub blocks: Vec<BlockSpec>,
+}
+
+/// One Google resource type. Values are JSON objects keyed by Terraform's
+/// argument names (nested blocks as arrays of objects, or an object for a
+/// single block).
+pub trait GoogleResource: Send + Sync {
+    /// `google_storage_bucket`
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> TypeSchema;
+
+    /// Adjusts a planned object: fills provider defaults (project from the
+    /// provider block, labels merged with `default_labels`) so that they do
+    /// not show as changes. `prior` is `None` on create.
+    fn plan(&self, config: &ProviderConfig, prior: Option<&Json>, proposed: Json) -> Result<Json, String> {
+        let _ = (config, prior);
+        Ok(proposed)
+    }
+
+    /// The object as Google has it now, or `None` when it is gone.
+    fn read<'a>(&'a self, client: &'a Client, state: &'a Json) -> BoxFuture<'a, Result<Option<Json>, Error>>;
+
+    fn create<'a>(&'a self, client: &'a Client, planned: &'a Json) -> BoxFuture<'a, Result<Json, Error>>;
+
+    fn update<'a>(&'a self, client: &'a Client, prior: &'a Json, planned: &'a Json) -> BoxFuture<'a, Result<Json, Error>>;
+
+    fn delete<'a>(&'a self, client: &'a Client, prior: &'a Json) -> BoxFuture<'a, Result<(), Error>>;
+
+    /// Adopts an existing object by Terraform's import ID for the type.
+    fn import<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Json, Error>>;
+}
+
+/// Every resource type of this provider.
+pub fn resources() -> Vec<Box<dyn GoogleResource>> {
+    resources::all()
 }
 
 #[cfg(test)]
