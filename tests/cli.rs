@@ -118,22 +118,35 @@ fn sandbox_serve_list_and_reset() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Keep reading end of the pipe open while the server runs: it prints
+    // more, and a closed pipe would end it.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    stdout.read_line(&mut first).unwrap();
     let addr = first.trim().rsplit("http://").next().unwrap().to_string();
     let body = r#"{"name":"cli-bucket","location":"us"}"#;
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    write!(
-        stream,
+    let request = format!(
         "POST /storage/v1/b?project=cli-project HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    // Read until the server closes; a reset after the answer arrived is fine.
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if !bytes.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading the sandbox's answer: {e}"),
+        }
+    }
+    let response = String::from_utf8_lossy(&bytes).into_owned();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let _ = child.wait();
+    drop(stdout);
     let (code, stdout, _) = cairn(&[&chdir, "sandbox", "list", "-data=sb"], None);
     assert_eq!(code, 0);
     assert!(stdout.lines().any(|l| l == "storage.buckets cli-bucket"), "{stdout}");

@@ -194,6 +194,10 @@ pub struct PlanArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Run against the local emulator of Google's APIs instead of Google
+    /// (data kept in DIR, default .cairn/sandbox). No account needed.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "", require_equals = true)]
+    pub sandbox: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -284,6 +288,9 @@ pub enum WorkspaceCommand {
 pub struct ImportArgs {
     pub address: String,
     pub id: String,
+    /// Import from the local emulator of Google's APIs (data in DIR).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "", require_equals = true)]
+    pub sandbox: Option<String>,
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]

@@ -170,3 +170,105 @@ mod tests {
         assert!(super::parse_duration("5x").is_err());
     }
 }
+
+/// What a command keeps alive while providers are in use: the in-process
+/// sandbox, when `--sandbox` asked for one.
+pub struct ProviderSession {
+    _sandbox: Option<cairn_sandbox::ServerHandle>,
+}
+
+/// The default project of the sandbox when the stack names none.
+pub const SANDBOX_PROJECT: &str = "sandbox-project";
+
+/// Evaluates the root `provider "google"` block (it may use `var.*`),
+/// applies the environment (`GOOGLE_PROJECT`, `GOOGLE_REGION`,
+/// `CAIRN_GOOGLE_ENDPOINT`), starts the sandbox if asked, and configures
+/// the Google types for this command.
+pub fn configure_providers(
+    stack: &Stack,
+    config: &Config,
+    variables: &IndexMap<String, Value>,
+    sandbox: Option<&str>,
+    rt: &tokio::runtime::Runtime,
+) -> Result<ProviderSession, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut google = cairn_google::ProviderConfig::default();
+    struct VarScope<'a>(&'a IndexMap<String, Value>);
+    impl crate::eval::Scope for VarScope<'_> {
+        fn lookup(&self, reference: &crate::eval::Reference, span: crate::diag::Span) -> Result<Value, Diagnostic> {
+            match reference {
+                crate::eval::Reference::Var(n) => Ok(self.0.get(n).cloned().unwrap_or(Value::Null)),
+                other => Err(Diagnostic::error("Unsupported reference in provider configuration")
+                    .with_detail(format!("Provider blocks may refer to input variables only here (found {other}). Move the value into a variable.")).with_subject(span)),
+            }
+        }
+    }
+    let scope = VarScope(variables);
+    let funcs = crate::eval::FuncContext { base_dir: stack.dir.clone(), defer_impure: false };
+    if let Some(block) = config.module.providers.iter().find(|p| p.name == "google" && p.alias.is_none()) {
+        let mut ev = crate::eval::Evaluator::new(&scope, &funcs);
+        for attr in &block.body.attributes {
+            let name = attr.name.name.as_str();
+            let value = match ev.eval(&attr.expr) {
+                Ok(v) => v.deep_unmark().0,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            let text = value.as_str().map(str::to_string);
+            match name {
+                "project" => google.project = text,
+                "region" => google.region = text,
+                "zone" => google.zone = text,
+                "credentials" => google.credentials = text,
+                "access_token" => google.access_token = text,
+                "default_labels" => {
+                    if let Some(m) = value.as_map() {
+                        google.default_labels = m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+                    }
+                }
+                other => {
+                    if let (Some(service), Some(url)) = (other.strip_suffix("_custom_endpoint"), text) {
+                        google.endpoints.insert(service.to_string(), url);
+                    }
+                }
+            }
+        }
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    google.project = google.project.or_else(|| env("GOOGLE_PROJECT")).or_else(|| env("GOOGLE_CLOUD_PROJECT"));
+    google.region = google.region.or_else(|| env("GOOGLE_REGION"));
+    google.base_endpoint = env("CAIRN_GOOGLE_ENDPOINT");
+    let mut handle = None;
+    if let Some(dir) = sandbox {
+        let data = if dir.is_empty() { stack.dir.join(".cairn").join("sandbox") } else { stack.dir.join(dir) };
+        let mut sb = cairn_sandbox::Config::new(&data);
+        let ms = |k: &str| env(k).and_then(|v| v.parse::<u64>().ok());
+        if let Some(v) = ms("CAIRN_SANDBOX_OP_LATENCY_MS") {
+            sb.op_latency = std::time::Duration::from_millis(v);
+        }
+        if let Some(v) = ms("CAIRN_SANDBOX_CONSISTENCY_DELAY_MS") {
+            sb.consistency_delay = std::time::Duration::from_millis(v);
+        }
+        if let Some(v) = env("CAIRN_SANDBOX_ERROR_RATE").and_then(|v| v.parse::<f64>().ok()) {
+            sb.error_rate = v.clamp(0.0, 1.0);
+        }
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+        match rt.block_on(cairn_sandbox::serve(sb, addr)) {
+            Ok(h) => {
+                google.base_endpoint = Some(format!("http://{}/", h.addr));
+                google.access_token.get_or_insert_with(|| "sandbox-token".to_string());
+                google.project.get_or_insert_with(|| SANDBOX_PROJECT.to_string());
+                google.endpoints.clear();
+                handle = Some(h);
+            }
+            Err(e) => diags.push(Diagnostic::error("Failed to start the sandbox").with_detail(format!("{e}. Data directory: {}.", data.display()))),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    crate::provider::google::configure(google);
+    Ok(ProviderSession { _sandbox: handle })
+}

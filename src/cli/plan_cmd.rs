@@ -60,6 +60,8 @@ fn plan_options(args: &PlanArgs, diags: &mut Diagnostics) -> PlanOptions {
 
 /// Everything planning produced, for the plan and apply commands.
 struct Planned {
+    /// Keeps the sandbox (if any) running while the plan is applied.
+    _session: context::ProviderSession,
     plan: Plan,
     variables: indexmap::IndexMap<String, crate::value::Value>,
     config: crate::config::model::Config,
@@ -81,6 +83,13 @@ fn make_plan(stack: &Stack, args: &PlanArgs, out: &Output, rt: &tokio::runtime::
         context::report(out, &diags, &stack.sources);
         return None;
     }
+    let session = match context::configure_providers(stack, &config, &variables, args.sandbox.as_deref(), rt) {
+        Ok(s) => s,
+        Err(d) => {
+            context::report(out, &d, &stack.sources);
+            return None;
+        }
+    };
     let cwd = std::env::current_dir().unwrap_or_default();
     let stack_options = Options {
         mode: Mode::Plan,
@@ -89,7 +98,8 @@ fn make_plan(stack: &Stack, args: &PlanArgs, out: &Output, rt: &tokio::runtime::
         root_dir: cwd.join(&stack.dir),
         cwd,
     };
-    let (plan, plan_diags) = rt.block_on(planner::plan(&config, &stack_options, state, &options));
+    let (mut plan, plan_diags) = rt.block_on(planner::plan(&config, &stack_options, state, &options));
+    plan.sandbox = args.sandbox.clone();
     diags.extend(plan_diags);
     diags.sort_and_dedup();
     let failed = context::report(out, &diags, &stack.sources);
@@ -97,7 +107,7 @@ fn make_plan(stack: &Stack, args: &PlanArgs, out: &Output, rt: &tokio::runtime::
         return None;
     }
     let digest = planfile::config_digest(&config);
-    Some(Planned { plan, variables, config, digest })
+    Some(Planned { _session: session, plan, variables, config, digest })
 }
 
 pub fn plan(dir: &Path, args: &PlanArgs, out: &Output) -> i32 {
@@ -166,7 +176,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
     };
     let rt = runtime();
     let planned = if let Some(file) = &args.plan_file {
-        match saved_plan(&stack, dir, file, &state, out) {
+        match saved_plan(&stack, dir, file, &state, out, &rt) {
             Some(p) => p,
             None => return 1,
         }
@@ -234,7 +244,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
 }
 
 /// `apply FILE`: the saved plan, if it still applies.
-fn saved_plan(stack: &Stack, dir: &Path, file: &str, state: &crate::state::State, out: &Output) -> Option<Planned> {
+fn saved_plan(stack: &Stack, dir: &Path, file: &str, state: &crate::state::State, out: &Output, rt: &tokio::runtime::Runtime) -> Option<Planned> {
     let path = dir.join(file);
     let saved = match planfile::read(&path) {
         Ok(s) => s,
@@ -280,7 +290,15 @@ fn saved_plan(stack: &Stack, dir: &Path, file: &str, state: &crate::state::State
         out.error(&format!("{file} was made for workspace {:?}, but {:?} is selected", saved.plan.workspace, stack.workspace));
         return None;
     }
-    Some(Planned { plan: saved.plan, variables: saved.variables, config, digest })
+    // A plan made against the sandbox is applied against it, never Google.
+    let session = match context::configure_providers(stack, &config, &saved.variables, saved.plan.sandbox.as_deref(), rt) {
+        Ok(s) => s,
+        Err(d) => {
+            context::report(out, &d, &stack.sources);
+            return None;
+        }
+    };
+    Some(Planned { _session: session, plan: saved.plan, variables: saved.variables, config, digest })
 }
 
 fn confirm(destroy: bool, input: bool, out: &Output) -> bool {

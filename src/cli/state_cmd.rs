@@ -486,11 +486,28 @@ pub fn import(dir: &Path, args: &ImportArgs, out: &Output) -> i32 {
         return 1;
     };
     let id = args.id.clone();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            out.error(&format!("failed to start the runtime: {e}"));
+            return 1;
+        }
+    };
+    let (variables, var_diags) = context::resolve_variables(&config, &stack, &args.vars, args.input.unwrap_or(true));
+    if context::report(out, &var_diags, &stack.sources) {
+        return 1;
+    }
+    let _session = match context::configure_providers(&stack, &config, &variables, args.sandbox.as_deref(), &rt) {
+        Ok(s) => s,
+        Err(d) => {
+            out.diagnostics(&d, &stack.sources);
+            return 1;
+        }
+    };
     edit(&stack, &args.lock, out, |state| {
         if state.find_instance(&plan::state_addr(&addr)).is_some() {
             return Err(format!("Resource already managed by cairn: {addr} is already in the state. To import to this address you must first remove the existing object with `cairn state rm`."));
         }
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         let value = rt.block_on(rtype.import(&id)).map_err(|e| format!("import of {addr} (ID {id:?}) failed: {e}"))?;
         let mut inst = state::InstanceState::new(serde_json::Value::Null);
         plan::store_value(&mut inst, &value);

@@ -61,6 +61,8 @@ struct PlanFile {
     destroy: bool,
     refresh_only: bool,
     errored: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sandbox: Option<String>,
     variables: IndexMap<String, Encoded>,
     changes: Vec<FileChange>,
     drift: Vec<FileChange>,
@@ -117,6 +119,7 @@ pub fn write(path: &Path, plan: &Plan, variables: &IndexMap<String, Value>, conf
         destroy: plan.destroy,
         refresh_only: plan.refresh_only,
         errored: plan.errored,
+        sandbox: plan.sandbox.clone(),
         variables: variables.iter().map(|(k, v)| (k.clone(), encode(v))).collect(),
         changes: plan.changes.iter().map(to_file).collect(),
         drift: plan.drift.iter().map(to_file).collect(),
@@ -170,6 +173,7 @@ pub fn read(path: &Path) -> Result<SavedPlan, String> {
         destroy: file.destroy,
         refresh_only: file.refresh_only,
         errored: file.errored,
+        sandbox: file.sandbox,
     };
     Ok(SavedPlan {
         plan,

@@ -199,6 +199,9 @@ pub struct Plan {
     pub refresh_only: bool,
     /// Whether planning hit errors (an errored plan cannot be applied).
     pub errored: bool,
+    /// Made against the sandbox (its data directory, "" for the default):
+    /// applying it must use the sandbox too.
+    pub sandbox: Option<String>,
 }
 
 impl Plan {

@@ -54,6 +54,7 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
         destroy: options.destroy,
         refresh_only: options.refresh_only,
         errored: false,
+        sandbox: None,
     };
 
     if options.destroy {

@@ -921,6 +921,7 @@ mod tests {
             destroy: false,
             refresh_only: false,
             errored: false,
+            sandbox: None,
         }
     }
 

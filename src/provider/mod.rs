@@ -9,6 +9,7 @@
 //! attributes change, which force replacement) or ordering and retries (the
 //! executor and the Google client).
 
+pub mod google;
 pub mod random;
 pub mod terraform_data;
 pub mod test_data;
@@ -81,6 +82,7 @@ pub trait ResourceType: Send + Sync {
 pub fn builtin_types() -> Vec<Box<dyn ResourceType>> {
     let mut types: Vec<Box<dyn ResourceType>> = vec![Box::new(terraform_data::TerraformData::new())];
     types.extend(random::types());
+    types.extend(google::types());
     if test_data::enabled() { types.push(Box::new(test_data::TestData::new())); }
     types
 }
