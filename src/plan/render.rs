@@ -24,6 +24,7 @@ use similar::{capture_diff_slices, Algorithm, DiffOp};
 use super::{Action, Change, OutputChange, Plan, Reason};
 use crate::addrs::ResourceMode;
 use crate::value::{format_number, Value};
+use crate::value::quote;
 
 /// How to render a plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -852,24 +853,6 @@ fn key_text(k: &str, is_map: bool) -> String {
     }
 }
 
-/// A quoted string literal.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 #[cfg(test)]
 mod tests {

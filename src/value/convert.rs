@@ -38,6 +38,7 @@
 use std::collections::BTreeMap;
 
 use super::{format_number, ObjectAttr, Type, Value};
+use crate::value::quote;
 
 /// Why a value cannot become the wanted type. `path` is like `.tags["a"]`
 /// (empty for the value itself).
@@ -79,22 +80,6 @@ enum Step {
     Key(String),
 }
 
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 fn format_path(path: &[Step]) -> String {
     let mut out = String::new();

@@ -1,0 +1,78 @@
+# Google Cloud resources, run against cairn's local emulator of Google's
+# APIs: `cairn -chdir=examples/sandbox apply -sandbox -auto-approve`.
+# The same stack runs against Google without -sandbox.
+
+variable "project" {
+  type    = string
+  default = "sandbox-project"
+}
+
+variable "region" {
+  type    = string
+  default = "europe-west1"
+}
+
+provider "google" {
+  project = var.project
+  region  = var.region
+}
+
+resource "google_project_service" "secretmanager" {
+  service = "secretmanager.googleapis.com"
+}
+
+resource "random_id" "suffix" {
+  byte_length = 4
+}
+
+resource "google_storage_bucket" "artifacts" {
+  name                        = "${var.project}-artifacts-${random_id.suffix.hex}"
+  location                    = "EU"
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    action {
+      type = "Delete"
+    }
+    condition {
+      age = 30
+    }
+  }
+
+  labels = {
+    team = "platform"
+  }
+}
+
+resource "random_password" "db" {
+  length  = 24
+  special = false
+}
+
+resource "google_secret_manager_secret" "db_password" {
+  secret_id = "db-password"
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.secretmanager]
+}
+
+resource "google_secret_manager_secret_version" "db_password" {
+  secret      = google_secret_manager_secret.db_password.id
+  secret_data = random_password.db.result
+}
+
+output "bucket_url" {
+  value = google_storage_bucket.artifacts.url
+}
+
+output "secret" {
+  value = google_secret_manager_secret.db_password.name
+}
