@@ -23,8 +23,7 @@ use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 use super::{Action, Change, OutputChange, Plan, Reason};
 use crate::addrs::ResourceMode;
-use crate::value::{format_number, Value};
-use crate::value::quote;
+use crate::value::{format_number, quote, Value};
 
 /// How to render a plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -37,8 +37,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{format_number, ObjectAttr, Type, Value};
-use crate::value::quote;
+use super::{format_number, quote, ObjectAttr, Type, Value};
 
 /// Why a value cannot become the wanted type. `path` is like `.tags["a"]`
 /// (empty for the value itself).
