@@ -58,8 +58,24 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// `CAIRN_LOG=debug` (or Terraform's `TF_LOG`) logs to stderr: every API
+/// call with its method, URL, status, latency and retry reason. Tokens and
+/// request bodies are never logged.
+fn init_logging() {
+    let level = std::env::var("CAIRN_LOG").ok().or_else(|| std::env::var("TF_LOG").ok()).filter(|v| !v.is_empty());
+    let Some(level) = level else { return };
+    let filter = match level.to_ascii_lowercase().as_str() {
+        "trace" | "debug" | "info" | "warn" | "error" => level.to_ascii_lowercase(),
+        "json" | "1" | "true" => "debug".to_string(),
+        other => other.to_string(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> i32 {
+    init_logging();
     let args = normalize_args(std::env::args());
     use clap::{CommandFactory, FromArgMatches};
     let parsed = Cli::command().try_get_matches_from(args).and_then(|m| {
