@@ -143,18 +143,19 @@ impl ResourceType for GoogleType {
     }
 
     fn plan(&self, prior: Option<&Value>, proposed: Value) -> Result<Value, String> {
-        // The provider fills defaults (project, labels) into what is null;
-        // unknown parts stay unknown.
         let json = proposed.to_json();
         let prior_json = prior.map(Value::to_json);
         let filled = self.inner.plan(&provider_config(), prior_json.as_ref(), json)?;
         let (proposed, marked) = proposed.into_unmarked();
         let Value::Object(mut m) = proposed else { return Ok(proposed.mark_if(marked)) };
         let filled_value = self.value(&filled);
+        // The provider's answer wins wherever the proposal was known: it
+        // fills defaults and normalizes equivalent forms (`eu` -> `EU`) so
+        // they never show as changes. Unknown parts stay unknown.
         if let Some(f) = filled_value.as_map() {
             for (k, v) in m.iter_mut() {
-                if v.is_null() {
-                    if let Some(new) = f.get(k).filter(|x| !x.is_null()) {
+                if v.is_wholly_known() {
+                    if let Some(new) = f.get(k) {
                         *v = new.clone();
                     }
                 }
