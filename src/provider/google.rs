@@ -156,7 +156,9 @@ impl ResourceType for GoogleType {
             for (k, v) in m.iter_mut() {
                 if v.is_wholly_known() {
                     if let Some(new) = f.get(k) {
-                        *v = new.clone();
+                        // Sensitive configuration stays sensitive.
+                        let sensitive = v.contains_sensitive();
+                        *v = new.clone().mark_if(sensitive);
                     }
                 }
             }
