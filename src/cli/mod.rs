@@ -104,6 +104,17 @@ pub fn run(cli: Cli) -> i32 {
         out.error(&format!("Error handling -chdir option: chdir {}: no such directory", dir.display()));
         return 1;
     }
+    // Like Terraform, -chdir really changes directory: relative paths in the
+    // configuration (file("x"), backend paths, -out, -var-file) are the stack's.
+    let dir = if cli.chdir.is_some() {
+        if let Err(e) = std::env::set_current_dir(&dir) {
+            out.error(&format!("Error handling -chdir option: chdir {}: {e}", dir.display()));
+            return 1;
+        }
+        std::path::PathBuf::from(".")
+    } else {
+        dir
+    };
     match cli.command {
         Command::Validate(a) => validate::run(&dir, &a, &out),
         Command::Fmt(a) => fmt::run(&dir, &a, &out),
