@@ -355,7 +355,7 @@ pub async fn apply(
                                 outcome.imported += 1;
                             }
                         }
-                        if matches!(action, Action::NoOp | Action::Read) || action == Action::Delete {
+                        if matches!(action, Action::NoOp) || action == Action::Delete {
                             walker.set_instance_value(&inst.module, &key, &inst.key, change.before.clone().or(after).unwrap_or(Value::Null));
                             continue;
                         }
@@ -555,7 +555,8 @@ async fn run_operation(addr: &ResourceAddr, action: Action, before: Option<&Valu
             Ok(()) | Err(ProviderError::NotFound) => Ok(None),
             Err(e) => Err(e),
         },
-        Action::NoOp | Action::Read => Ok(before.cloned()),
+        Action::Read => rtype.read(after.unwrap_or(&null)).await,
+        Action::NoOp => Ok(before.cloned()),
     }
 }
 

@@ -474,11 +474,64 @@ pub fn intent_for(resource: &Resource, force_replace: bool) -> Intent<'_> {
     }
 }
 
+impl PlannerHook<'_> {
+    /// A data source: read now when its configuration is known (the plan
+    /// carries the result, so apply uses exactly it), else at apply.
+    fn read_data(&mut self, rtype: &dyn provider::ResourceType, resource: &Resource, instance: &ResourceInstance, addr: ResourceAddr) -> Value {
+        let planned = match diff::diff(rtype, None, &instance.value, &Intent::default()) {
+            Ok(d) => d.after,
+            Err(message) => {
+                self.diags.push(Diagnostic::error("Invalid data source configuration").with_detail(message).with_subject(resource.decl_span).with_address(addr.to_string()));
+                return Value::unknown();
+            }
+        };
+        let mut change = Change {
+            addr: addr.clone(),
+            action: Action::Read,
+            before: None,
+            after: Some(planned.clone()),
+            replace_paths: Vec::new(),
+            reason: None,
+            dependencies: instance.dependencies.clone(),
+            import_id: None,
+            moved_from: None,
+        };
+        if instance.value.is_wholly_known() {
+            let read = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(rtype.read(&instance.value)));
+            match read {
+                Ok(Some(v)) => {
+                    change.action = Action::NoOp;
+                    change.after = Some(v);
+                }
+                Ok(None) => {
+                    self.diags.push(Diagnostic::error("Data source found nothing").with_detail(format!("{addr} matched no object.")).with_subject(resource.decl_span).with_address(addr.to_string()));
+                    return Value::unknown();
+                }
+                Err(e) => {
+                    self.diags.push(
+                        Diagnostic::error("Failed to read data source")
+                            .with_detail(format!("Reading {addr} failed: {e}"))
+                            .with_subject(resource.decl_span)
+                            .with_address(addr.to_string()),
+                    );
+                    return Value::unknown();
+                }
+            }
+        }
+        let value = change.after.clone().unwrap_or(Value::Null);
+        self.changes.insert(addr, change);
+        value
+    }
+}
+
 impl InstanceHook for PlannerHook<'_> {
     fn instance(&mut self, resource: &Resource, instance: &ResourceInstance) -> Value {
         let addr = instance.addr();
         self.seen.insert(addr.clone());
         let Some(rtype) = provider::lookup(resource.mode, &resource.type_name) else { return Value::unknown() };
+        if resource.mode == ResourceMode::Data {
+            return self.read_data(rtype, resource, instance, addr);
+        }
         let prior_state = self.state.find_instance(&super::state_addr(&addr));
         let prior = prior_state.map(super::state_value);
         let intent = intent_for(resource, prior.is_some() && (self.replace.contains(&addr) || self.triggered(resource, instance)));

@@ -11,6 +11,7 @@
 
 pub mod google;
 pub mod random;
+pub mod remote_state;
 pub mod terraform_data;
 pub mod test_data;
 
@@ -80,7 +81,8 @@ pub trait ResourceType: Send + Sync {
 
 /// Every built-in type.
 pub fn builtin_types() -> Vec<Box<dyn ResourceType>> {
-    let mut types: Vec<Box<dyn ResourceType>> = vec![Box::new(terraform_data::TerraformData::new())];
+    let mut types: Vec<Box<dyn ResourceType>> =
+        vec![Box::new(terraform_data::TerraformData::new()), Box::new(remote_state::RemoteState::new())];
     types.extend(random::types());
     types.extend(google::types());
     if test_data::enabled() { types.push(Box::new(test_data::TestData::new())); }

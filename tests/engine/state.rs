@@ -205,3 +205,32 @@ fn moved_block_alone_is_recorded_in_state_by_apply() {
     let r = s.run(&["plan"]).expect(0);
     assert!(!r.stdout.contains("has moved to"), "the move is done:\n{}", r.stdout);
 }
+
+#[test]
+fn terraform_remote_state_reads_another_stacks_outputs() {
+    // Two stacks side by side: the consumer reads the producer's outputs.
+    let s = Stack::new("remote_state");
+    let producer = s.dir().join("producer");
+    let consumer = s.dir().join("consumer");
+    std::fs::create_dir_all(&producer).unwrap();
+    std::fs::create_dir_all(&consumer).unwrap();
+    std::fs::copy(fixtures().join("remote_state/producer/main.tf"), producer.join("main.tf")).unwrap();
+    let text = std::fs::read_to_string(fixtures().join("remote_state/consumer/main.tf")).unwrap();
+    std::fs::write(consumer.join("main.tf"), text.replace("producer/cairn.tfstate", "../producer/cairn.tfstate")).unwrap();
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let out = command().arg(format!("-chdir={}", dir.display())).args(args).output().unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // Before the producer exists: a located error naming the missing state.
+    let (code, _, err) = run(&consumer, &["plan"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("Failed to read data source"), "{err}");
+    assert!(err.contains("no state at"), "{err}");
+    let (code, _, err) = run(&producer, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&consumer, &["apply", "-auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"a\" = \"vpc-1-a-d\""), "set outputs keep their type, defaults fill gaps: {out}");
+    let (code, _, _) = run(&consumer, &["plan", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "no changes after apply");
+}
