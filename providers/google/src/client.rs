@@ -631,6 +631,20 @@ mod tests {
         assert_eq!(resolve_static_token(&c, Some("env")), Some("tok".into()));
     }
 
+    #[tokio::test]
+    async fn operation_errors_name_the_operation() {
+        let c = Client::new(ProviderConfig { base_endpoint: Some("http://127.0.0.1:9/".into()), ..Default::default() });
+        let op = serde_json::json!({"name": "operations/x", "done": true, "error": {"code": 9, "message": "boom"}});
+        let err = c.wait_operation("serviceusage", op, Duration::from_secs(1)).await.unwrap_err();
+        assert_eq!(
+            err,
+            Error::Api { call: "operation operations/x".into(), status: 400, reason: "FAILED_PRECONDITION".into(), message: "boom".into() }
+        );
+        let done = serde_json::json!({"name": "operations/y", "done": true, "response": {}});
+        assert_eq!(c.wait_operation("serviceusage", done.clone(), Duration::from_secs(1)).await.unwrap(), done);
+        assert!(matches!(c.wait_operation("serviceusage", serde_json::json!({"done": true}), Duration::from_secs(1)).await, Err(Error::Invalid(_))));
+    }
+
     #[test]
     fn loopback() {
         assert!(is_loopback("http://127.0.0.1:1/x"));

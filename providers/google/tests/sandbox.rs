@@ -266,3 +266,32 @@ async fn credentials_missing_is_one_clear_error() {
     // Without a base endpoint nothing stands in for a token.
     assert_eq!(resolve_static_token(&ProviderConfig::default(), None), None);
 }
+
+#[tokio::test]
+async fn faults_were_really_injected_and_retried() {
+    let mut config = Config::new("");
+    config.error_rate = 0.3;
+    config.seed = Some(11);
+    let (h, client) = sandbox(config).await;
+    let r = rtype("google_storage_bucket");
+    for i in 0..5 {
+        create(r.as_ref(), &client, json!({ "name": format!("cairn-fault-{i}"), "location": "US" })).await;
+    }
+    let log: Json = reqwest::get(format!("http://{}/_sandbox/requests", h.addr)).await.unwrap().json().await.unwrap();
+    let statuses: Vec<i64> = log["requests"].as_array().unwrap().iter().filter_map(|r| r["status"].as_i64()).collect();
+    assert!(statuses.iter().any(|s| *s == 429 || *s == 503), "no fault injected: {statuses:?}");
+}
+
+#[tokio::test]
+async fn eventual_consistency_is_waited_out() {
+    // Buckets 404 for a moment after creation; an API is usable only a
+    // moment after its enabling operation is done.
+    let mut config = Config::new("");
+    config.consistency_delay = Duration::from_millis(1500);
+    let (_h, client) = sandbox(config).await;
+    let bucket = create(rtype("google_storage_bucket").as_ref(), &client, json!({ "name": "cairn-consistent", "location": "US" })).await;
+    assert_eq!(bucket["name"], "cairn-consistent");
+    enable_secret_manager(&client).await;
+    let secret = create(rtype("google_secret_manager_secret").as_ref(), &client, json!({ "secret_id": "soon", "replication": [{ "auto": [{}] }] })).await;
+    assert_eq!(secret["secret_id"], "soon");
+}
