@@ -1,8 +1,211 @@
-//! One module per resource type.
+//! One module per resource type, and the helpers they share: reading
+//! Terraform-shaped JSON, filling the provider's project, and labels merged
+//! with the provider's `default_labels` (provider 5+ semantics).
 
-use crate::GoogleResource;
+pub mod project_service;
+pub mod secret_manager_secret;
+pub mod secret_manager_secret_version;
+pub mod storage_bucket;
+
+use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
+use serde_json::{json, Map};
+use std::collections::BTreeMap;
 
 /// Every resource type of this provider.
 pub fn all() -> Vec<Box<dyn GoogleResource>> {
-    Vec::new()
+    vec![
+        Box::new(project_service::ProjectService),
+        Box::new(storage_bucket::StorageBucket),
+        Box::new(secret_manager_secret::SecretManagerSecret),
+        Box::new(secret_manager_secret_version::SecretManagerSecretVersion),
+    ]
+}
+
+/// A non-empty string argument.
+pub(crate) fn opt_str<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Json::as_str).filter(|s| !s.is_empty())
+}
+
+/// A required string argument, or [`Error::Invalid`] naming it.
+pub(crate) fn req_str<'a>(v: &'a Json, key: &str) -> Result<&'a str, Error> {
+    opt_str(v, key).ok_or_else(|| Error::Invalid(format!("`{key}` is required")))
+}
+
+pub(crate) fn opt_bool(v: &Json, key: &str) -> Option<bool> {
+    v.get(key).and_then(Json::as_bool)
+}
+
+/// The first object of a nested block (a list of objects, or one object).
+pub(crate) fn block<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+    match v.get(key)? {
+        Json::Array(a) => a.first().filter(|b| b.is_object()),
+        o @ Json::Object(_) => Some(o),
+        _ => None,
+    }
+}
+
+/// Every object of a nested block.
+pub(crate) fn blocks<'a>(v: &'a Json, key: &str) -> Vec<&'a Json> {
+    match v.get(key) {
+        Some(Json::Array(a)) => a.iter().filter(|b| b.is_object()).collect(),
+        Some(o @ Json::Object(_)) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
+/// The object of a JSON value, or [`Error::Invalid`].
+pub(crate) fn object(v: Json, what: &str) -> Result<Map<String, Json>, String> {
+    match v {
+        Json::Object(m) => Ok(m),
+        _ => Err(format!("{what}: expected an object")),
+    }
+}
+
+/// An API answer that must be an object.
+pub(crate) fn api_object<'a>(v: &'a Json, what: &str) -> Result<&'a Map<String, Json>, Error> {
+    v.as_object().ok_or_else(|| Error::Invalid(format!("{what}: the answer is not a JSON object")))
+}
+
+/// Fills `project` from the provider block when unset (or from the prior
+/// state on update).
+pub(crate) fn fill_project(config: &ProviderConfig, prior: Option<&Json>, m: &mut Map<String, Json>) -> Result<(), String> {
+    let set = m.get("project").and_then(Json::as_str).is_some_and(|s| !s.is_empty());
+    if !set {
+        let from = prior
+            .and_then(|p| opt_str(p, "project"))
+            .map(str::to_string)
+            .or_else(|| config.project.clone().filter(|p| !p.is_empty()));
+        match from {
+            Some(p) => {
+                m.insert("project".into(), json!(p));
+            }
+            None => return Err("no project: set `project` on the resource or the provider block".into()),
+        }
+    }
+    Ok(())
+}
+
+/// The project of a planned or prior object (set by `plan`), else the client's.
+pub(crate) fn project_of<'a>(client: &'a Client, v: &'a Json) -> Result<&'a str, Error> {
+    match opt_str(v, "project") {
+        Some(p) => Ok(p),
+        None => client.default_project(),
+    }
+}
+
+/// A string map argument (`labels`).
+pub(crate) fn string_map(v: &Json, key: &str) -> BTreeMap<String, String> {
+    v.get(key)
+        .and_then(Json::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+fn to_json_map(m: &BTreeMap<String, String>) -> Json {
+    Json::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+/// Plan of `labels`: `terraform_labels` = provider `default_labels` merged
+/// with `labels` (resource wins), and `effective_labels` the same (what is
+/// sent to the API).
+pub(crate) fn plan_labels(config: &ProviderConfig, m: &mut Map<String, Json>) {
+    let mut all = config.default_labels.clone();
+    all.extend(string_map(&Json::Object(m.clone()), "labels"));
+    m.insert("terraform_labels".into(), to_json_map(&all));
+    m.insert("effective_labels".into(), to_json_map(&all));
+}
+
+/// The labels sent to the API for a planned object.
+pub(crate) fn effective_labels(client: &Client, planned: &Json) -> BTreeMap<String, String> {
+    if planned.get("effective_labels").is_some_and(Json::is_object) {
+        return string_map(planned, "effective_labels");
+    }
+    let mut all = client.config().default_labels.clone();
+    all.extend(string_map(planned, "labels"));
+    all
+}
+
+/// Labels as read: `effective_labels` all of the API's; `labels` and
+/// `terraform_labels` the API's restricted to the keys the prior state
+/// managed (all of them on import, `prior` = `None`), so labels set
+/// elsewhere never show as a change of `labels`.
+pub(crate) fn read_labels(client: &Client, api: Option<&Json>, prior: Option<&Json>, out: &mut Map<String, Json>) {
+    let api: BTreeMap<String, String> = api
+        .and_then(Json::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .unwrap_or_default();
+    let (labels, tf) = match prior {
+        Some(p) => {
+            let mine = string_map(p, "labels");
+            let mut tf_keys: Vec<String> = string_map(p, "terraform_labels").into_keys().collect();
+            tf_keys.extend(client.config().default_labels.keys().cloned());
+            tf_keys.extend(mine.keys().cloned());
+            let labels: BTreeMap<_, _> = api.iter().filter(|(k, _)| mine.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let tf: BTreeMap<_, _> = api.iter().filter(|(k, _)| tf_keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            // `labels = {}` and unset both read back as they were.
+            let labels = if labels.is_empty() && p.get("labels").is_none_or(Json::is_null) { None } else { Some(labels) };
+            (labels, tf)
+        }
+        None => {
+            let user: BTreeMap<_, _> = api
+                .iter()
+                .filter(|(k, v)| client.config().default_labels.get(*k) != Some(v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (if user.is_empty() { None } else { Some(user) }, api.clone())
+        }
+    };
+    out.insert("labels".into(), labels.as_ref().map(to_json_map).unwrap_or(Json::Null));
+    out.insert("terraform_labels".into(), to_json_map(&tf));
+    out.insert("effective_labels".into(), to_json_map(&api));
+}
+
+/// The three label attributes of a type with labels.
+pub(crate) fn label_attrs() -> Vec<AttrSpec> {
+    let map = || TypeSpec::Map(Box::new(TypeSpec::String));
+    vec![
+        AttrSpec::optional("labels", map()),
+        AttrSpec::computed("terraform_labels", map()),
+        AttrSpec::computed("effective_labels", map()),
+    ]
+}
+
+/// Percent-encodes one path segment or query value.
+pub(crate) fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_merge_and_read_back() {
+        let mut config = ProviderConfig::default();
+        config.default_labels.insert("team".into(), "infra".into());
+        let mut m = Map::new();
+        m.insert("labels".into(), json!({"env": "dev"}));
+        plan_labels(&config, &mut m);
+        assert_eq!(m["effective_labels"], json!({"env": "dev", "team": "infra"}));
+        let client = Client::new(config);
+        let prior = Json::Object(m.clone());
+        let mut out = Map::new();
+        read_labels(&client, Some(&json!({"env": "dev", "team": "infra", "other": "x"})), Some(&prior), &mut out);
+        assert_eq!(out["labels"], json!({"env": "dev"}));
+        assert_eq!(out["terraform_labels"], json!({"env": "dev", "team": "infra"}));
+        assert_eq!(out["effective_labels"], json!({"env": "dev", "other": "x", "team": "infra"}));
+    }
+
+    #[test]
+    fn encodes_object_names() {
+        assert_eq!(encode("a/b c.txt"), "a%2Fb%20c.txt");
+    }
 }

@@ -1,0 +1,297 @@
+//! Every resource type against an in-process `cairn_sandbox` on port 0:
+//! create, read, update in place, delete, import; Service Usage gating
+//! Secret Manager; retries under injected faults; credential errors.
+
+use cairn_google::client::{resolve_static_token, Client, Error};
+use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
+use cairn_sandbox::{Config, ServerHandle};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+const PROJECT: &str = "test-project";
+
+async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
+    config.op_latency = Duration::from_millis(50);
+    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let client = Client::new(ProviderConfig {
+        project: Some(PROJECT.into()),
+        base_endpoint: Some(format!("http://{}/", handle.addr)),
+        ..ProviderConfig::default()
+    });
+    (handle, client)
+}
+
+fn rtype(name: &str) -> Box<dyn GoogleResource> {
+    resources().into_iter().find(|r| r.type_name() == name).unwrap()
+}
+
+/// plan (as the engine would) then create.
+async fn create(r: &dyn GoogleResource, client: &Client, config: Json) -> Json {
+    let planned = r.plan(client.config(), None, config).unwrap();
+    r.create(client, &planned).await.unwrap()
+}
+
+async fn update(r: &dyn GoogleResource, client: &Client, prior: &Json, config: Json) -> Json {
+    let planned = r.plan(client.config(), Some(prior), config).unwrap();
+    r.update(client, prior, &planned).await.unwrap()
+}
+
+async fn enable_secret_manager(client: &Client) -> Json {
+    let ps = rtype("google_project_service");
+    create(ps.as_ref(), client, json!({ "service": "secretmanager.googleapis.com" })).await
+}
+
+#[tokio::test]
+async fn project_service_lifecycle() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let r = rtype("google_project_service");
+    let planned = r.plan(client.config(), None, json!({ "service": "secretmanager.googleapis.com" })).unwrap();
+    assert_eq!(planned["project"], PROJECT);
+    assert_eq!(planned["disable_on_destroy"], true);
+    let state = r.create(&client, &planned).await.unwrap();
+    assert_eq!(state["id"], format!("{PROJECT}/secretmanager.googleapis.com"));
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+
+    let updated = update(r.as_ref(), &client, &state, json!({ "service": "secretmanager.googleapis.com", "disable_dependent_services": true })).await;
+    assert_eq!(updated["disable_dependent_services"], true);
+    assert_eq!(r.read(&client, &updated).await.unwrap(), Some(updated.clone()));
+
+    let imported = r.import(&client, &format!("{PROJECT}/secretmanager.googleapis.com")).await.unwrap();
+    assert_eq!(imported["service"], "secretmanager.googleapis.com");
+
+    r.delete(&client, &updated).await.unwrap();
+    assert_eq!(r.read(&client, &updated).await.unwrap(), None);
+
+    // disable_on_destroy = false only forgets it.
+    let kept = create(r.as_ref(), &client, json!({ "service": "secretmanager.googleapis.com", "disable_on_destroy": false })).await;
+    r.delete(&client, &kept).await.unwrap();
+    assert!(r.read(&client, &kept).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn secret_manager_needs_the_api_enabled() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let secret = rtype("google_secret_manager_secret");
+    let config = json!({ "secret_id": "s1", "replication": [{ "auto": [{}] }] });
+    let planned = secret.plan(client.config(), None, config.clone()).unwrap();
+    let err = secret.create(&client, &planned).await.unwrap_err();
+    match &err {
+        Error::Api { status: 403, reason, .. } => assert_eq!(reason, "SERVICE_DISABLED", "{err}"),
+        other => panic!("expected 403 SERVICE_DISABLED, got {other:?}"),
+    }
+    assert!(err.to_string().contains("SERVICE_DISABLED"));
+
+    enable_secret_manager(&client).await;
+    let state = secret.create(&client, &planned).await.unwrap();
+    assert_eq!(state["id"], format!("projects/{PROJECT}/secrets/s1"));
+}
+
+#[tokio::test]
+async fn secret_lifecycle() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    enable_secret_manager(&client).await;
+    let r = rtype("google_secret_manager_secret");
+    let state = create(
+        r.as_ref(),
+        &client,
+        json!({ "secret_id": "db-password", "labels": { "env": "dev" },
+                "replication": [{ "user_managed": [{ "replicas": [{ "location": "us-central1" }, { "location": "europe-west1" }] }] }] }),
+    )
+    .await;
+    assert_eq!(state["id"], format!("projects/{PROJECT}/secrets/db-password"));
+    assert!(state["name"].as_str().unwrap().starts_with("projects/"));
+    assert_eq!(state["labels"], json!({ "env": "dev" }));
+    assert_eq!(state["replication"][0]["user_managed"][0]["replicas"][1]["location"], "europe-west1");
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+
+    let config2 = json!({ "secret_id": "db-password", "labels": { "env": "prod", "team": "a" },
+                          "replication": [{ "user_managed": [{ "replicas": [{ "location": "us-central1" }, { "location": "europe-west1" }] }] }] });
+    let updated = update(r.as_ref(), &client, &state, config2).await;
+    assert_eq!(updated["labels"], json!({ "env": "prod", "team": "a" }));
+    assert_eq!(updated["name"], state["name"]);
+    assert_eq!(r.read(&client, &updated).await.unwrap(), Some(updated.clone()));
+
+    for id in [format!("projects/{PROJECT}/secrets/db-password"), format!("{PROJECT}/db-password"), "db-password".to_string()] {
+        let imported = r.import(&client, &id).await.unwrap();
+        assert_eq!(imported["id"], updated["id"]);
+        assert_eq!(imported["labels"], updated["labels"]);
+    }
+
+    r.delete(&client, &updated).await.unwrap();
+    assert_eq!(r.read(&client, &updated).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn secret_version_lifecycle() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    enable_secret_manager(&client).await;
+    let secret = create(rtype("google_secret_manager_secret").as_ref(), &client, json!({ "secret_id": "api-key", "replication": [{ "auto": [{}] }] })).await;
+    let r = rtype("google_secret_manager_secret_version");
+    let state = create(r.as_ref(), &client, json!({ "secret": secret["id"], "secret_data": "s3cr3t" })).await;
+    assert_eq!(state["version"], "1");
+    assert_eq!(state["enabled"], true);
+    assert_eq!(state["secret"], secret["id"]);
+    assert_eq!(state["secret_data"], "s3cr3t");
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+
+    // Disable in place: the payload cannot be read back, the prior value stays.
+    let disabled = update(r.as_ref(), &client, &state, json!({ "secret": secret["id"], "secret_data": "s3cr3t", "enabled": false })).await;
+    assert_eq!(disabled["enabled"], false);
+    assert_eq!(disabled["name"], state["name"]);
+    assert_eq!(r.read(&client, &disabled).await.unwrap(), Some(disabled.clone()));
+
+    // Import of an enabled version reads the payload.
+    let v2 = create(r.as_ref(), &client, json!({ "secret": secret["id"], "secret_data": "two" })).await;
+    assert_eq!(v2["version"], "2");
+    let imported = r.import(&client, v2["name"].as_str().unwrap()).await.unwrap();
+    assert_eq!(imported["secret_data"], "two");
+
+    r.delete(&client, &disabled).await.unwrap();
+    assert_eq!(r.read(&client, &disabled).await.unwrap(), None);
+    r.delete(&client, &disabled).await.unwrap();
+}
+
+#[tokio::test]
+async fn bucket_lifecycle() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let r = rtype("google_storage_bucket");
+    let config = json!({
+        "name": "cairn-test-bucket", "location": "us", "labels": { "env": "dev" },
+        "versioning": [{ "enabled": true }],
+        "lifecycle_rule": [{ "action": [{ "type": "Delete" }], "condition": [{ "age": 30 }] }],
+    });
+    let planned = r.plan(client.config(), None, config.clone()).unwrap();
+    let state = r.create(&client, &planned).await.unwrap();
+    let mut known = state.clone();
+    known.as_object_mut().unwrap().remove("project_number"); // computed, unknown at plan
+    assert_eq!(known, planned, "create gives what plan promised");
+    assert_eq!(state["location"], "us");
+    assert_eq!(state["url"], "gs://cairn-test-bucket");
+    assert_eq!(state["self_link"], "https://www.googleapis.com/storage/v1/b/cairn-test-bucket");
+    assert!(state["project_number"].is_number());
+    assert_eq!(state["storage_class"], "STANDARD");
+    assert_eq!(state["lifecycle_rule"][0]["condition"][0]["age"], 30);
+    assert_eq!(state["lifecycle_rule"][0]["condition"][0]["with_state"], "ANY");
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+
+    // Replanning `US` against the prior `us` is no change.
+    let mut same = config.clone();
+    same["location"] = json!("US");
+    assert_eq!(r.plan(client.config(), Some(&state), same).unwrap(), state);
+
+    let config2 = json!({
+        "name": "cairn-test-bucket", "location": "us", "labels": { "team": "a" },
+        "storage_class": "NEARLINE", "uniform_bucket_level_access": true, "public_access_prevention": "enforced",
+        "versioning": [{ "enabled": false }],
+        "lifecycle_rule": [{ "action": [{ "type": "SetStorageClass", "storage_class": "COLDLINE" }], "condition": [{ "age": 60, "with_state": "LIVE" }] }],
+    });
+    let planned2 = r.plan(client.config(), Some(&state), config2).unwrap();
+    let updated = r.update(&client, &state, &planned2).await.unwrap();
+    assert_eq!(updated, planned2);
+    assert_eq!(updated["labels"], json!({ "team": "a" }));
+    assert_eq!(updated["effective_labels"], json!({ "team": "a" }));
+    assert_eq!(r.read(&client, &updated).await.unwrap(), Some(updated.clone()));
+
+    let imported = r.import(&client, "cairn-test-bucket").await.unwrap();
+    assert_eq!(imported["storage_class"], "NEARLINE");
+    assert_eq!(imported["force_destroy"], false);
+
+    r.delete(&client, &updated).await.unwrap();
+    assert_eq!(r.read(&client, &updated).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn bucket_default_labels_and_force_destroy() {
+    let (h, mut client) = sandbox(Config::new("")).await;
+    let mut pc = client.config().clone();
+    pc.default_labels.insert("managed-by".into(), "cairn".into());
+    client = Client::new(pc);
+    let r = rtype("google_storage_bucket");
+    let state = create(r.as_ref(), &client, json!({ "name": "cairn-full-bucket", "location": "EU", "labels": { "env": "dev" } })).await;
+    assert_eq!(state["labels"], json!({ "env": "dev" }));
+    assert_eq!(state["effective_labels"], json!({ "env": "dev", "managed-by": "cairn" }));
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+
+    let url = format!("http://{}/upload/storage/v1/b/cairn-full-bucket/o?uploadType=media&name=dir%2Fa.txt", h.addr);
+    let resp = reqwest::Client::new().post(url).bearer_auth("t").body("hello").send().await.unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+
+    let err = r.delete(&client, &state).await.unwrap_err();
+    assert!(err.to_string().contains("force_destroy"), "{err}");
+    let mut forced = state.clone();
+    forced["force_destroy"] = json!(true);
+    r.delete(&client, &forced).await.unwrap();
+    assert_eq!(r.read(&client, &state).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn retries_injected_faults() {
+    let mut config = Config::new("");
+    config.error_rate = 0.3;
+    config.seed = Some(7);
+    let (_h, client) = sandbox(config).await;
+    let client = Arc::new(client);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = rtype("google_storage_bucket");
+            let planned = r.plan(client.config(), None, json!({ "name": format!("cairn-retry-{i}"), "location": "US" })).unwrap();
+            r.create(&client, &planned).await
+        }));
+    }
+    for t in tasks {
+        let state = t.await.unwrap().unwrap();
+        assert!(state["name"].as_str().unwrap().starts_with("cairn-retry-"));
+    }
+}
+
+#[tokio::test]
+async fn credentials_missing_is_one_clear_error() {
+    // A key file that does not exist, no token, no base endpoint.
+    let client = Client::new(ProviderConfig {
+        project: Some(PROJECT.into()),
+        credentials: Some("/nonexistent/cairn-key.json".into()),
+        ..ProviderConfig::default()
+    });
+    if std::env::var("GOOGLE_OAUTH_ACCESS_TOKEN").is_ok() {
+        return; // a token in the environment takes precedence
+    }
+    let err = client.request(cairn_google::client::Method::GET, &client.url("storage", "b/x"), None).await.unwrap_err();
+    let Error::Credentials(msg) = &err else { panic!("expected Credentials, got {err:?}") };
+    for needle in ["GOOGLE_OAUTH_ACCESS_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS", "gcloud", "metadata server", "cairn apply --sandbox"] {
+        assert!(msg.contains(needle), "{needle} missing from: {msg}");
+    }
+    // Without a base endpoint nothing stands in for a token.
+    assert_eq!(resolve_static_token(&ProviderConfig::default(), None), None);
+}
+
+#[tokio::test]
+async fn faults_were_really_injected_and_retried() {
+    let mut config = Config::new("");
+    config.error_rate = 0.3;
+    config.seed = Some(11);
+    let (h, client) = sandbox(config).await;
+    let r = rtype("google_storage_bucket");
+    for i in 0..5 {
+        create(r.as_ref(), &client, json!({ "name": format!("cairn-fault-{i}"), "location": "US" })).await;
+    }
+    let log: Json = reqwest::get(format!("http://{}/_sandbox/requests", h.addr)).await.unwrap().json().await.unwrap();
+    let statuses: Vec<i64> = log["requests"].as_array().unwrap().iter().filter_map(|r| r["status"].as_i64()).collect();
+    assert!(statuses.iter().any(|s| *s == 429 || *s == 503), "no fault injected: {statuses:?}");
+}
+
+#[tokio::test]
+async fn eventual_consistency_is_waited_out() {
+    // Buckets 404 for a moment after creation; an API is usable only a
+    // moment after its enabling operation is done.
+    let mut config = Config::new("");
+    config.consistency_delay = Duration::from_millis(1500);
+    let (_h, client) = sandbox(config).await;
+    let bucket = create(rtype("google_storage_bucket").as_ref(), &client, json!({ "name": "cairn-consistent", "location": "US" })).await;
+    assert_eq!(bucket["name"], "cairn-consistent");
+    enable_secret_manager(&client).await;
+    let secret = create(rtype("google_secret_manager_secret").as_ref(), &client, json!({ "secret_id": "soon", "replication": [{ "auto": [{}] }] })).await;
+    assert_eq!(secret["secret_id"], "soon");
+}
