@@ -25,7 +25,9 @@ fn state(project: &str, service: &str, planned: Option<&Json>) -> Json {
         "project": project,
         "service": service,
         "disable_on_destroy": flag("disable_on_destroy", true),
-        "disable_dependent_services": flag("disable_dependent_services", false),
+        // Not an API field and not computed: whatever the configuration said
+        // (null when unset), so it never shows as a change.
+        "disable_dependent_services": planned.and_then(|p| p.get("disable_dependent_services")).cloned().unwrap_or(Json::Null),
     })
 }
 
