@@ -17,12 +17,17 @@
 //! | Cloud Storage uploads | `https://storage.googleapis.com/upload/storage/v1/` | `http://ADDR/upload/storage/v1/` |
 //! | Secret Manager | `https://secretmanager.googleapis.com/v1/` | `http://ADDR/secretmanager/v1/` |
 //! | Service Usage | `https://serviceusage.googleapis.com/v1/` | `http://ADDR/serviceusage/v1/` |
+//! | IAM | `https://iam.googleapis.com/v1/` | `http://ADDR/iam/v1/` |
+//! | Resource Manager v1 | `https://cloudresourcemanager.googleapis.com/v1/` | `http://ADDR/cloudresourcemanager/v1/` |
+//! | Resource Manager v3 | `https://cloudresourcemanager.googleapis.com/v3/` | `http://ADDR/cloudresourcemanager/v3/` |
 //!
 //! APIs whose Google paths start with `/v1/` share that prefix, so the
 //! sandbox also takes `/{api}/v1/...`; a client points each service at
 //! `http://ADDR/{api}/` and appends the same relative paths (`v1/projects/...`)
 //! it would append to Google's base URL. Bare `/v1/...` works too, routed by
-//! what the path names (`secrets`, `services`, `operations`). A
+//! what the path names (`secrets`, `services`, `operations`,
+//! `serviceAccounts`; `projects/p` and `projects/p:verb` are Resource
+//! Manager), and so does bare `/v3/projects/...` (Resource Manager v3). A
 //! long-running operation named `operations/x` is polled at
 //! `GET {base}v1/operations/x`.
 //!
@@ -38,7 +43,9 @@
 //! 4. The API must be enabled in the project (Service Usage): otherwise 403
 //!    SERVICE_DISABLED naming the service. [`Config::enabled_apis`] are
 //!    enabled in every new project (Cloud Storage and Service Usage among
-//!    them).
+//!    them; IAM is not, as on Google). Resource Manager is not checked:
+//!    Google checks it on the caller's quota project, which the sandbox
+//!    does not know.
 //! 5. The service answers; every change is on disk before the reply leaves.
 //!
 //! Every request (method, path, query, status, and the `x-sandbox-record`
@@ -79,8 +86,9 @@ pub struct Config {
     /// `Retry-After`.
     pub error_rate: f64,
     /// Google's eventual consistency: a bucket GET within this time of its
-    /// creation is 404, and an API is usable only this long after its
-    /// enabling operation is done.
+    /// creation is 404, an API is usable only this long after its enabling
+    /// operation is done, and a service account this young does not exist
+    /// yet for project IAM policies.
     pub consistency_delay: Duration,
     /// A project known from the start (its number can be used in paths).
     /// Any other well-formed project id is accepted on first use.

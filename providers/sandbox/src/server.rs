@@ -12,13 +12,18 @@
 //!
 //! Routing (see the crate documentation for the client's view):
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
-//! - `/{api}/v1/...` with `api` one of `secretmanager`, `serviceusage` → that
-//!   API (the form cairn's client uses: one base URL per service);
+//! - `/{api}/v1/...` with `api` one of `secretmanager`, `serviceusage`,
+//!   `iam`, `cloudresourcemanager` (also `/cloudresourcemanager/v3/...`) →
+//!   that API (the form cairn's client uses: one base URL per service);
 //! - `/v1/...` → the API whose paths these are (`.../secrets...` is Secret
-//!   Manager, `.../services...` and `operations/...` are Service Usage).
+//!   Manager, `.../services...` and `operations/...` are Service Usage,
+//!   `projects/p/serviceAccounts...` is IAM, `projects/p` and
+//!   `projects/p:verb` are Resource Manager v1); `/v3/projects/...` →
+//!   Resource Manager v3.
 //!
-//! Discovery is asked with the path as Google's host would see it
-//! (`/storage/v1/b`, `/v1/projects/p/secrets`), without the `/{api}` prefix.
+//! Discovery is asked, for the route's own API, with the path as Google's
+//! host would see it (`/storage/v1/b`, `/v1/projects/p/secrets`), without
+//! the `/{api}` prefix.
 
 use crate::discovery::Discovery;
 use crate::error::ApiError;
@@ -172,16 +177,30 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/upload/storage/v1/") {
         return make(Api::Storage, true, rest, path.to_string());
     }
-    for (prefix, api) in [("/secretmanager/v1/", Api::SecretManager), ("/serviceusage/v1/", Api::ServiceUsage)] {
+    for (prefix, api, version) in [
+        ("/secretmanager/v1/", Api::SecretManager, "v1"),
+        ("/serviceusage/v1/", Api::ServiceUsage, "v1"),
+        ("/iam/v1/", Api::Iam, "v1"),
+        ("/cloudresourcemanager/v1/", Api::ResourceManagerV1, "v1"),
+        ("/cloudresourcemanager/v3/", Api::ResourceManagerV3, "v3"),
+    ] {
         if let Some(rest) = path.strip_prefix(prefix) {
-            return make(api, false, rest, format!("/v1/{rest}"));
+            return make(api, false, rest, format!("/{version}/{rest}"));
         }
+    }
+    if let Some(rest) = path.strip_prefix("/v3/") {
+        return rest.starts_with("projects/").then(|| Route { api: Api::ResourceManagerV3, upload: false, rest: rest.to_string(), google_path: path.to_string() });
     }
     let rest = path.strip_prefix("/v1/")?;
     let segs: Vec<&str> = rest.split('/').collect();
     let has = |name: &str| segs.iter().any(|s| *s == name || s.starts_with(&format!("{name}:")));
-    let api = if segs.first() == Some(&"operations") || (segs.first() == Some(&"projects") && segs.get(2).is_some_and(|s| s.starts_with("services"))) {
+    let in_project = segs.first() == Some(&"projects");
+    let api = if segs.first() == Some(&"operations") || (in_project && segs.get(2).is_some_and(|s| s.starts_with("services"))) {
         Api::ServiceUsage
+    } else if in_project && segs.len() == 2 {
+        Api::ResourceManagerV1
+    } else if in_project && segs.get(2).is_some_and(|s| *s == "serviceAccounts" || s.starts_with("serviceAccounts:")) {
+        Api::Iam
     } else if has("secrets") {
         Api::SecretManager
     } else {
@@ -281,6 +300,9 @@ async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_que
             Api::Storage => services::storage::handle(&mut ctx, store, &api_req),
             Api::SecretManager => services::secretmanager::handle(&mut ctx, store, &api_req),
             Api::ServiceUsage => services::serviceusage::handle(&mut ctx, store, &api_req),
+            Api::Iam => services::iam::handle(&mut ctx, store, &api_req),
+            Api::ResourceManagerV1 => services::resourcemanager::handle(&mut ctx, store, &api_req, false),
+            Api::ResourceManagerV3 => services::resourcemanager::handle(&mut ctx, store, &api_req, true),
         }
     };
     match result {
@@ -323,10 +345,9 @@ fn injected_fault(shared: &Shared) -> Option<ApiError> {
 /// Checks the request against its Discovery method, when Discovery knows it.
 fn validate(method: &str, route: &Route, query: &[(String, String)], body: &[u8]) -> Result<(), ApiError> {
     let discovery = Discovery::embedded();
-    let Some(m) = discovery.find(method, &route.google_path) else { return Ok(()) };
-    if m.api != route.api.discovery_name() {
-        return Ok(());
-    }
+    // Asked for the route's own API: some paths (`GET /v1/operations/{}`,
+    // `GET /v1/projects/{}`) exist in several APIs.
+    let Some(m) = discovery.find_for_api(route.api.discovery_name(), method, &route.google_path) else { return Ok(()) };
     // An upload's body is the object's bytes, not JSON; a body that is not
     // JSON at all is left for the service to refuse.
     let json = if route.upload || body.iter().all(|b| b.is_ascii_whitespace()) { None } else { serde_json::from_slice::<Value>(body).ok() };
@@ -378,6 +399,17 @@ mod tests {
         assert_eq!(route("/v1/projects/p/services:batchEnable").unwrap().api, Api::ServiceUsage);
         assert_eq!(route("/v1/operations/abc").unwrap().api, Api::ServiceUsage);
         assert_eq!(route("/serviceusage/v1/operations/abc").unwrap().rest, "operations/abc");
+        assert_eq!(route("/v1/projects/p/serviceAccounts").unwrap().api, Api::Iam);
+        assert_eq!(route("/v1/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com").unwrap().api, Api::Iam);
+        let r = route("/iam/v1/projects/p/serviceAccounts").unwrap();
+        assert_eq!((r.api, r.google_path.as_str()), (Api::Iam, "/v1/projects/p/serviceAccounts"));
+        assert_eq!(route("/v1/projects/p:getIamPolicy").unwrap().api, Api::ResourceManagerV1);
+        assert_eq!(route("/v1/projects/p").unwrap().api, Api::ResourceManagerV1);
+        assert_eq!(route("/v3/projects/p:setIamPolicy").unwrap().api, Api::ResourceManagerV3);
+        let r = route("/cloudresourcemanager/v3/projects/p").unwrap();
+        assert_eq!((r.api, r.google_path.as_str()), (Api::ResourceManagerV3, "/v3/projects/p"));
+        assert_eq!(route("/cloudresourcemanager/v1/projects/p:getIamPolicy").unwrap().api, Api::ResourceManagerV1);
+        assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());
     }

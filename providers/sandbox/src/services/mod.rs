@@ -12,6 +12,8 @@
 //! `handle(&mut Ctx, &mut Store, &ApiRequest) -> Result<Reply, ApiError>`.
 //! It matches `(method, path segments)` and answers.
 
+pub mod iam;
+pub mod resourcemanager;
 pub mod secretmanager;
 pub mod serviceusage;
 pub mod storage;
@@ -27,15 +29,24 @@ pub enum Api {
     Storage,
     SecretManager,
     ServiceUsage,
+    Iam,
+    /// Cloud Resource Manager v1.
+    ResourceManagerV1,
+    /// Cloud Resource Manager v3.
+    ResourceManagerV3,
 }
 
 impl Api {
-    /// The API's name in Discovery (`name` of its document).
+    /// The API's id in Discovery (the `name` of its document, with the
+    /// version when several are embedded: `cloudresourcemanager.v1`).
     pub fn discovery_name(self) -> &'static str {
         match self {
             Api::Storage => "storage",
             Api::SecretManager => "secretmanager",
             Api::ServiceUsage => "serviceusage",
+            Api::Iam => "iam",
+            Api::ResourceManagerV1 => "cloudresourcemanager.v1",
+            Api::ResourceManagerV3 => "cloudresourcemanager.v3",
         }
     }
 
@@ -45,6 +56,8 @@ impl Api {
             Api::Storage => "storage.googleapis.com",
             Api::SecretManager => "secretmanager.googleapis.com",
             Api::ServiceUsage => "serviceusage.googleapis.com",
+            Api::Iam => "iam.googleapis.com",
+            Api::ResourceManagerV1 | Api::ResourceManagerV3 => "cloudresourcemanager.googleapis.com",
         }
     }
 }
