@@ -130,8 +130,9 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// Every resource saved in `data_dir`, as `(type, name)` sorted by type then
 /// name: `("storage.buckets", "my-bucket")`,
 /// `("secretmanager.secrets", "projects/123/secrets/s")`. Types are the
-/// store's collections and include `longrunning.operations` and
-/// `cloudresourcemanager.projects`. Empty when there is nothing (or no
+/// store's collections and include `longrunning.operations`,
+/// `cloudresourcemanager.projects`, `cloudresourcemanager.policies` and
+/// `iam.serviceaccounts`. Empty when there is nothing (or no
 /// directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)

@@ -282,6 +282,8 @@ async fn bad_members_and_roles_are_400() {
         "robot:alice@example.com",
         "domain:nodot",
         "serviceAccount:ghost-sa@test-project.iam.gserviceaccount.com",
+        "allUsers",
+        "allAuthenticatedUsers",
     ] {
         let r = sb.set_policy(PROJECT, json!({"bindings": [{"role": "roles/viewer", "members": [member]}]})).await;
         assert_eq!(status_of(&r), (400, "INVALID_ARGUMENT"), "{member}: {}", r.body);
@@ -303,10 +305,28 @@ async fn bad_members_and_roles_are_400() {
                 "domain:example.com",
                 "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
                 "serviceAccount:service-123456789012@gcp-sa-run.iam.gserviceaccount.com",
-                "allAuthenticatedUsers"
+                "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/s"
             ]}]}),
         )
         .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // A user cannot become owner through the API (Google wants a console
+    // invitation); a service account can.
+    let owner = sb.set_policy(PROJECT, json!({"bindings": [{"role": "roles/owner", "members": ["user:boss@example.com"]}]})).await;
+    assert_eq!(status_of(&owner), (400, "INVALID_ARGUMENT"), "{}", owner.body);
+    assert_eq!(owner.body["error"]["details"][0]["type"], "SOLO_MUST_INVITE_OWNERS");
+    assert_eq!(owner.body["error"]["details"][0]["member"], "user:boss@example.com");
+    let sa_owner = sb
+        .set_policy(PROJECT, json!({"bindings": [{"role": "roles/owner", "members": ["serviceAccount:123456789012-compute@developer.gserviceaccount.com"]}]}))
+        .await;
+    assert_eq!(sa_owner.status, 200, "{}", sa_owner.body);
+    // Resubmitting the policy read before is a stale read-modify-write...
+    let stale = sb.set_policy(PROJECT, ok.body.clone()).await;
+    assert_eq!(status_of(&stale), (409, "ABORTED"));
+    // ...and without its etag it overwrites.
+    let mut blind = ok.body.clone();
+    blind.as_object_mut().unwrap().remove("etag");
+    let ok = sb.set_policy(PROJECT, blind).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     // Nothing was written by the refused sets.
     assert_eq!(sb.get_policy(PROJECT).await.body["bindings"][0]["members"].as_array().unwrap().len(), 5);

@@ -8,8 +8,12 @@
 //! ("There were concurrent policy changes..."); a set without an etag
 //! overwrites; roles must be `roles/...` or custom role names; members must
 //! be well formed (`user:`, `group:`, `serviceAccount:`, `domain:`,
-//! `deleted:...?uid=`, `principal://`, `principalSet://`, `allUsers`,
-//! `allAuthenticatedUsers`), else 400; a `serviceAccount:` member naming a
+//! `deleted:...?uid=`, `principal://`, `principalSet://`), else 400;
+//! `allUsers` and `allAuthenticatedUsers` are 400 (projects do not support
+//! them); a `user:` cannot be made `roles/owner` through the API (Google
+//! wants a console invitation: 400 with a `SOLO_MUST_INVITE_OWNERS`
+//! ProjectIamPolicyError, the answer for a project outside an organization,
+//! which every sandbox project is); a `serviceAccount:` member naming a
 //! user-managed account (`...@{project}.iam.gserviceaccount.com`) that does
 //! not exist is 400 "Service account ... does not exist." — and so is one
 //! created less than `Config::consistency_delay` ago, Google's propagation
@@ -20,7 +24,10 @@
 //! A project's policy starts empty (`{"version":1,"etag":"ACAB"}`): the
 //! sandbox has no project creator to make owner.
 //!
-//! Does not own: project create/update/delete/list, folders, organizations,
+//! Does not own: project create/update/delete/list, folders, organizations
+//! (so no domain restriction on members), the "last ToS-accepted owner"
+//! rule (no project has a user owner), the rendering of conditional
+//! bindings for `requestedPolicyVersion` below 3,
 //! `testIamPermissions`, audit-config validation beyond its shape, role
 //! catalogs (any well-formed role is accepted), or whether
 //! `cloudresourcemanager.googleapis.com` is enabled: Google checks that on
@@ -93,13 +100,16 @@ fn project_json(store: &Store, project: &Project, v3: bool) -> Value {
         }
         out
     } else {
-        json!({
+        let mut out = json!({
             "projectNumber": project.number,
             "projectId": project.id,
             "lifecycleState": "ACTIVE",
             "name": stored.get("name").cloned().unwrap_or_else(|| json!(project.id)),
-            "createTime": create_time,
-        })
+        });
+        if !create_time.is_null() {
+            out["createTime"] = create_time;
+        }
+        out
     }
 }
 
@@ -161,7 +171,14 @@ fn set_policy(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, p: &str) -> Re
             Some(Value::Array(a)) => a.clone(),
             Some(_) => return Err(ApiError::invalid("policy.bindings must be a list.")),
         };
-        check_bindings(ctx, store, &raw, version)?
+        let owners: Vec<String> = current["bindings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["role"] == "roles/owner" && b.get("condition").is_none())
+            .flat_map(|b| b["members"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string))
+            .collect();
+        check_bindings(ctx, store, &raw, version, &owners)?
     } else {
         current.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default()
     };
@@ -189,7 +206,10 @@ fn set_policy(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, p: &str) -> Re
 /// service accounts existing (and propagated), conditions only in version 3;
 /// empty bindings dropped, duplicate members removed, same role+condition
 /// merged.
-fn check_bindings(ctx: &Ctx, store: &Store, raw: &[Value], version: i64) -> Result<Vec<Value>, ApiError> {
+///
+/// `owners` are the current unconditional `roles/owner` members: a `user:`
+/// may stay owner, not become one.
+fn check_bindings(ctx: &Ctx, store: &Store, raw: &[Value], version: i64, owners: &[String]) -> Result<Vec<Value>, ApiError> {
     let mut out: Vec<(String, Option<Value>, Vec<String>)> = Vec::new();
     let mut total = 0usize;
     for b in raw {
@@ -220,6 +240,9 @@ fn check_bindings(ctx: &Ctx, store: &Store, raw: &[Value], version: i64) -> Resu
         for m in &members {
             let Some(m) = m.as_str() else { return Err(ApiError::invalid("Every member must be a string.")) };
             check_member(ctx, store, m)?;
+            if role == "roles/owner" && m.starts_with("user:") && !owners.iter().any(|o| o == m) {
+                return Err(must_invite(m));
+            }
             names.push(m.to_string());
         }
         if names.is_empty() {
@@ -289,6 +312,19 @@ fn valid_domain(d: &str) -> bool {
         && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
 }
 
+/// Google's answer to `user:x` as a new owner of a project outside an
+/// organization.
+fn must_invite(member: &str) -> ApiError {
+    let mut e = ApiError::invalid("Request contains an invalid argument.");
+    e.details.push(json!({
+        "@type": "type.googleapis.com/google.cloudresourcemanager.v1.ProjectIamPolicyError",
+        "type": "SOLO_MUST_INVITE_OWNERS",
+        "member": member,
+        "role": "roles/owner",
+    }));
+    e
+}
+
 fn malformed(member: &str) -> ApiError {
     ApiError::invalid(format!(
         "Invalid member '{member}': policy members must be of the form \"<type>:<value>\" (user:, serviceAccount:, group:, domain:, ...)."
@@ -298,7 +334,9 @@ fn malformed(member: &str) -> ApiError {
 /// A member as Google accepts it in a project policy.
 fn check_member(ctx: &Ctx, store: &Store, member: &str) -> Result<(), ApiError> {
     if matches!(member, "allUsers" | "allAuthenticatedUsers") {
-        return Ok(());
+        return Err(ApiError::invalid(format!(
+            "Request contains an invalid argument: a project policy does not support {member} as a member."
+        )));
     }
     let Some((kind, value)) = member.split_once(':') else { return Err(malformed(member)) };
     let ok = match kind {
@@ -385,8 +423,6 @@ mod tests {
             "user:a@example.com",
             "group:g@example.com",
             "domain:example.com",
-            "allUsers",
-            "allAuthenticatedUsers",
             "serviceAccount:123-compute@developer.gserviceaccount.com",
             "serviceAccount:service-1@gcp-sa-run.iam.gserviceaccount.com",
             "deleted:serviceAccount:a@p.iam.gserviceaccount.com?uid=123",
@@ -394,7 +430,7 @@ mod tests {
         ] {
             assert!(check_member(&ctx, &store, good).is_ok(), "{good}");
         }
-        for bad in ["", "a@example.com", "user:", "user:nobody", "user:a@b", "bogus:a@example.com", "domain:x", "deleted:user:a@b.com", ":"] {
+        for bad in ["", "allUsers", "allAuthenticatedUsers", "a@example.com", "user:", "user:nobody", "user:a@b", "bogus:a@example.com", "domain:x", "deleted:user:a@b.com", ":"] {
             assert_eq!(check_member(&ctx, &store, bad).unwrap_err().code, 400, "{bad}");
         }
         let missing = check_member(&ctx, &store, "serviceAccount:ghost-sa@p-1234.iam.gserviceaccount.com").unwrap_err();
