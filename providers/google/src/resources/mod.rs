@@ -2,9 +2,13 @@
 //! Terraform-shaped JSON, filling the provider's project, and labels merged
 //! with the provider's `default_labels` (provider 5+ semantics).
 
+pub mod project_iam;
+pub mod project_iam_binding;
+pub mod project_iam_member;
 pub mod project_service;
 pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
+pub mod service_account;
 pub mod storage_bucket;
 
 use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
@@ -18,6 +22,9 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(storage_bucket::StorageBucket),
         Box::new(secret_manager_secret::SecretManagerSecret),
         Box::new(secret_manager_secret_version::SecretManagerSecretVersion),
+        Box::new(service_account::ServiceAccount),
+        Box::new(project_iam_member::ProjectIamMember),
+        Box::new(project_iam_binding::ProjectIamBinding),
     ]
 }
 
