@@ -30,8 +30,9 @@ fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
 
     let (code, out, err) = cairn(dir, &["apply", "-sandbox", "-auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Apply complete! Resources: 6 added"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 9 added"), "{out}");
     assert!(out.contains("bucket_url = \"gs://sandbox-project-artifacts-"), "{out}");
+    assert!(out.contains("runtime_account = \"app-runtime@sandbox-project.iam.gserviceaccount.com\""), "{out}");
 
     // The generated password never shows, in plan text or outputs.
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cairn.tfstate")).unwrap()).unwrap();
@@ -60,7 +61,7 @@ fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = cairn(dir, &["apply", "destroy.plan"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Destroy complete! Resources: 6 destroyed."), "{out}");
+    assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
     let (_, list, _) = cairn(dir, &["sandbox", "list"]);
     assert!(!list.contains("storage.buckets"), "{list}");
     assert!(!list.contains("secretmanager.secrets"), "{list}");
@@ -78,4 +79,28 @@ fn google_types_without_credentials_say_what_to_do() {
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("google_storage_bucket.b"), "{err}");
     assert!(err.contains("--sandbox"), "the error suggests the sandbox: {err}");
+}
+
+#[test]
+fn apply_survives_faults_and_iam_eventual_consistency() {
+    // 30% of answers are 429/503 with Retry-After, and a new service account
+    // stays invisible to IAM policies for 3 s: the apply still succeeds,
+    // with no sleeps in the configuration, and nothing is lost.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(example().join("main.tf"), tmp.path().join("main.tf")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg(format!("-chdir={}", tmp.path().display()))
+        .args(["apply", "-sandbox", "-auto-approve"])
+        .env("NO_COLOR", "1")
+        .env("CAIRN_SANDBOX_OP_LATENCY_MS", "50")
+        .env("CAIRN_SANDBOX_ERROR_RATE", "0.3")
+        .env("CAIRN_SANDBOX_CONSISTENCY_DELAY_MS", "3000")
+        .env_remove("CAIRN_GOOGLE_ENDPOINT")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Apply complete! Resources: 9 added"), "{stdout}");
+    let (code, plan, err) = cairn(tmp.path(), &["plan", "-sandbox", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{plan}\n{err}");
 }

@@ -21,6 +21,23 @@ resource "google_project_service" "secretmanager" {
   service = "secretmanager.googleapis.com"
 }
 
+resource "google_project_service" "iam" {
+  service = "iam.googleapis.com"
+}
+
+resource "google_service_account" "app" {
+  account_id   = "app-runtime"
+  display_name = "Application runtime"
+
+  depends_on = [google_project_service.iam]
+}
+
+resource "google_project_iam_member" "app_secrets" {
+  project = var.project
+  role    = "roles/secretmanager.secretAccessor"
+  member  = google_service_account.app.member
+}
+
 resource "random_id" "suffix" {
   byte_length = 4
 }
@@ -71,6 +88,10 @@ resource "google_secret_manager_secret_version" "db_password" {
 
 output "bucket_url" {
   value = google_storage_bucket.artifacts.url
+}
+
+output "runtime_account" {
+  value = google_service_account.app.email
 }
 
 output "secret" {

@@ -380,7 +380,11 @@ impl Client {
             429 => Some("429 rate limited".into()),
             500 | 502 | 503 | 504 => Some(format!("{status} server error")),
             409 if has("operationInProgress") => Some("409 operationInProgress".into()),
-            409 if (has("aborted") || has("ABORTED")) && !msg.contains("etag") => Some("409 aborted (concurrent changes)".into()),
+            // A stale etag or a concurrent policy change needs the whole
+            // read-modify-write again (`read_modify_write`), not a resend.
+            409 if (has("aborted") || has("ABORTED")) && !msg.contains("etag") && !msg.contains("concurrent policy changes") => {
+                Some("409 aborted (concurrent changes)".into())
+            }
             403 if has("rateLimitExceeded") || has("userRateLimitExceeded") || has("RATE_LIMIT_EXCEEDED") => {
                 Some("403 rate limit".into())
             }

@@ -48,7 +48,6 @@ async fn update(r: &dyn GoogleResource, client: &Client, prior: &Json, config: J
 }
 
 #[tokio::test]
-#[ignore = "needs sandbox IAM services"]
 async fn service_account_lifecycle() {
     let (_h, client) = sandbox().await;
     let r = rtype("google_service_account");
@@ -89,7 +88,6 @@ async fn service_account_lifecycle() {
 }
 
 #[tokio::test]
-#[ignore = "needs sandbox IAM services"]
 async fn iam_member_for_a_new_service_account() {
     let (_h, client) = sandbox().await;
     let sa = create(rtype("google_service_account").as_ref(), &client, json!({ "account_id": "grantee-1" })).await;
@@ -110,7 +108,6 @@ async fn iam_member_for_a_new_service_account() {
 }
 
 #[tokio::test]
-#[ignore = "needs sandbox IAM services"]
 async fn concurrent_members_on_one_project_all_land() {
     let (_h, client) = sandbox().await;
     let client = Arc::new(client);
@@ -134,7 +131,6 @@ async fn concurrent_members_on_one_project_all_land() {
 }
 
 #[tokio::test]
-#[ignore = "needs sandbox IAM services"]
 async fn iam_binding_is_authoritative_for_its_role() {
     let (_h, client) = sandbox().await;
     let member = rtype("google_project_iam_member");

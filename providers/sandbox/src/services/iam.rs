@@ -44,7 +44,7 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest) -> Result<Repl
         ["projects", p, "serviceAccounts", rest @ ..] => (*p, rest),
         _ => return Err(ApiError::unknown_route(&req.method, &req.segments.join("/"))),
     };
-    if req.verb.is_some() {
+    if req.verb.as_deref().is_some_and(|v| !matches!(v, "disable" | "enable")) {
         return Err(ApiError::unknown_route(&req.method, &req.segments.join("/")));
     }
     match (req.method.as_str(), rest) {
@@ -59,6 +59,9 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest) -> Result<Repl
         ("GET", [id]) => {
             let (_, record) = account(ctx, store, p, id)?;
             Ok(Reply::Json(record.resource))
+        }
+        ("POST", [id]) if matches!(req.verb.as_deref(), Some("disable" | "enable")) => {
+            set_disabled(ctx, store, p, id, req.verb.as_deref() == Some("disable"))
         }
         ("PATCH", [id]) => patch(ctx, store, req, p, id),
         ("DELETE", [id]) => delete(ctx, store, p, id),
@@ -226,6 +229,19 @@ fn list(store: &Store, req: &ApiRequest, project: &Project) -> Result<Reply, Api
         out["nextPageToken"] = json!(t);
     }
     Ok(Reply::Json(out))
+}
+
+/// `serviceAccounts.disable` / `.enable`: sets `disabled`; answers `{}`.
+fn set_disabled(ctx: &mut Ctx, store: &mut Store, p: &str, id: &str, disabled: bool) -> Result<Reply, ApiError> {
+    let (key, mut record) = account(ctx, store, p, id)?;
+    let Some(obj) = record.resource.as_object_mut() else { return Err(ApiError::internal("stored service account is not an object")) };
+    if disabled {
+        obj.insert("disabled".into(), json!(true));
+    } else {
+        obj.remove("disabled");
+    }
+    store.put(ACCOUNTS, &key, record)?;
+    Ok(Reply::Json(json!({})))
 }
 
 /// `serviceAccounts.patch`: `{serviceAccount:{...}, updateMask}`.
