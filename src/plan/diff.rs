@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::Action;
 use crate::config::model::IgnoreChanges;
 use crate::config::schema::Schema;
-use crate::provider::ResourceType;
+use crate::provider::{attr, ResourceType};
 use crate::value::Value;
 
 /// What the diff needs to know of the configuration's intent.
@@ -52,14 +52,14 @@ pub fn diff(rtype: &dyn ResourceType, prior: Option<&Value>, config: &Value, int
         if !a.force_new {
             continue;
         }
-        let before = field(prior, name);
-        let now = field(&after, name);
+        let before = attr(prior, name);
+        let now = attr(&after, name);
         if !now.equals(before) || !now.is_wholly_known() {
             replace_paths.push(name.clone());
         }
     }
     for (name, b) in &schema.blocks {
-        if b.force_new && !field(&after, name).equals(field(prior, name)) {
+        if b.force_new && !attr(&after, name).equals(attr(prior, name)) {
             replace_paths.push(name.clone());
         }
     }
@@ -74,17 +74,13 @@ pub fn diff(rtype: &dyn ResourceType, prior: Option<&Value>, config: &Value, int
     Ok(Diffed { action, after, replace_paths })
 }
 
-fn field<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.as_map().and_then(|m| m.get(name)).unwrap_or(&Value::Null)
-}
-
 /// The proposed new object before the type adjusts it.
 fn propose(schema: &Schema, prior: Option<&Value>, config: &Value, intent: &Intent<'_>) -> Value {
     let mut out = BTreeMap::new();
     let all_ignored = matches!(intent.ignore_changes, Some(IgnoreChanges::All));
     for (name, a) in &schema.attributes {
-        let configured = field(config, name);
-        let previous = prior.map(|p| field(p, name));
+        let configured = attr(config, name);
+        let previous = prior.map(|p| attr(p, name));
         let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i.len() == 1 && &i[0] == name)) && a.configurable();
         let v = if ignored {
             previous.cloned().unwrap_or(Value::Null)
@@ -103,7 +99,7 @@ fn propose(schema: &Schema, prior: Option<&Value>, config: &Value, intent: &Inte
     }
     for name in schema.blocks.keys() {
         let ignored = prior.is_some() && (all_ignored || intent.ignored.iter().any(|i| i.len() == 1 && &i[0] == name));
-        let v = if ignored { prior.map(|p| field(p, name).clone()).unwrap_or(Value::Null) } else { field(config, name).clone() };
+        let v = if ignored { prior.map(|p| attr(p, name).clone()).unwrap_or(Value::Null) } else { attr(config, name).clone() };
         out.insert(name.clone(), v);
     }
     let mut proposed = Value::Object(out);

@@ -79,6 +79,19 @@ pub trait ResourceType: Send + Sync {
     }
 }
 
+/// Attribute `name` of an object value (null when absent): the accessor
+/// every type uses.
+pub fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v.as_map().and_then(|m| m.get(name)).unwrap_or(&Value::Null)
+}
+
+/// `v` with attribute `name` set to `value`.
+pub fn with_attr(v: &Value, name: &str, value: Value) -> Value {
+    let mut m = v.as_map().cloned().unwrap_or_default();
+    m.insert(name.to_string(), value);
+    Value::Object(m)
+}
+
 /// Every built-in type.
 pub fn builtin_types() -> Vec<Box<dyn ResourceType>> {
     let mut types: Vec<Box<dyn ResourceType>> =

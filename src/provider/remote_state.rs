@@ -5,7 +5,7 @@
 //! to the working directory, and `workspace`); `gcs` and `pg` arrive with
 //! the team-state backends. `defaults` fill outputs the other state lacks.
 
-use super::{BoxFuture, ProviderError, ResourceType};
+use super::{attr, BoxFuture, ProviderError, ResourceType};
 use crate::addrs::ResourceMode;
 use crate::config::schema::{AttrSchema, Schema};
 use crate::state::{Backend, LocalBackend};
@@ -34,10 +34,6 @@ impl Default for RemoteState {
     }
 }
 
-fn field<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.as_map().and_then(|m| m.get(name)).unwrap_or(&Value::Null)
-}
-
 impl ResourceType for RemoteState {
     fn name(&self) -> &str {
         "terraform_remote_state"
@@ -53,12 +49,12 @@ impl ResourceType for RemoteState {
 
     fn read<'a>(&'a self, current: &'a Value) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
-            let backend = field(current, "backend").as_str().unwrap_or("").to_string();
-            let workspace = field(current, "workspace").as_str().unwrap_or("default").to_string();
-            let config = field(current, "config");
+            let backend = attr(current, "backend").as_str().unwrap_or("").to_string();
+            let workspace = attr(current, "workspace").as_str().unwrap_or("default").to_string();
+            let config = attr(current, "config");
             let store: Box<dyn Backend> = match backend.as_str() {
                 "local" => {
-                    let path = field(config, "path").as_str().unwrap_or(crate::state::local::DEFAULT_STATE_FILE);
+                    let path = attr(config, "path").as_str().unwrap_or(crate::state::local::DEFAULT_STATE_FILE);
                     Box::new(LocalBackend::new(path))
                 }
                 other => {
@@ -69,7 +65,7 @@ impl ResourceType for RemoteState {
             };
             let location = store.location(&workspace);
             let snapshot = store.read(&workspace).map_err(|e| ProviderError::Failed(e.to_string()))?;
-            let mut outputs = field(current, "defaults").as_map().cloned().unwrap_or_default();
+            let mut outputs = attr(current, "defaults").as_map().cloned().unwrap_or_default();
             if let Some(snapshot) = snapshot {
                 let state = crate::state::format::from_bytes(&snapshot.bytes, &location).map_err(|e| ProviderError::Failed(e.to_string()))?;
                 for (name, o) in &state.outputs {

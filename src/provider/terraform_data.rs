@@ -7,7 +7,7 @@
 //!
 //! This file is the smallest complete [`ResourceType`]: copy it to add one.
 
-use super::{BoxFuture, ProviderError, ResourceType};
+use super::{attr, with_attr, BoxFuture, ProviderError, ResourceType};
 use crate::config::schema::{AttrSchema, Schema};
 use crate::value::{Type, Value};
 
@@ -33,16 +33,6 @@ impl Default for TerraformData {
     }
 }
 
-fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.as_map().and_then(|m| m.get(name)).unwrap_or(&Value::Null)
-}
-
-fn with(v: &Value, name: &str, value: Value) -> Value {
-    let mut m = v.as_map().cloned().unwrap_or_default();
-    m.insert(name.to_string(), value);
-    Value::Object(m)
-}
-
 impl ResourceType for TerraformData {
     fn name(&self) -> &str {
         "terraform_data"
@@ -59,9 +49,9 @@ impl ResourceType for TerraformData {
             Some(p) if attr(p, "input").equals(&input) && input.is_wholly_known() => attr(p, "output").clone(),
             _ => Value::Unknown(Type::Any),
         };
-        let mut planned = with(&proposed, "output", output);
+        let mut planned = with_attr(&proposed, "output", output);
         if prior.is_none() {
-            planned = with(&planned, "id", Value::Unknown(Type::String));
+            planned = with_attr(&planned, "id", Value::Unknown(Type::String));
         }
         Ok(planned)
     }
@@ -70,14 +60,14 @@ impl ResourceType for TerraformData {
         Box::pin(async move {
             let id = uuid::Uuid::new_v4().to_string();
             let input = attr(planned, "input").clone();
-            Ok(with(&with(planned, "id", Value::String(id)), "output", input))
+            Ok(with_attr(&with_attr(planned, "id", Value::String(id)), "output", input))
         })
     }
 
     fn update<'a>(&'a self, prior: &'a Value, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let input = attr(planned, "input").clone();
-            Ok(with(&with(planned, "id", attr(prior, "id").clone()), "output", input))
+            Ok(with_attr(&with_attr(planned, "id", attr(prior, "id").clone()), "output", input))
         })
     }
 

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{BoxFuture, ProviderError, ResourceType};
+use super::{attr, with_attr, BoxFuture, ProviderError, ResourceType};
 use crate::config::schema::{AttrSchema, Schema};
 use crate::value::{Type, Value};
 
@@ -84,16 +84,6 @@ impl Default for TestData {
     }
 }
 
-fn attr<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v.as_map().and_then(|m| m.get(name)).map(Value::unmarked).unwrap_or(&Value::Null)
-}
-
-fn with(v: &Value, name: &str, value: Value) -> Value {
-    let mut m = v.as_map().cloned().unwrap_or_default();
-    m.insert(name.to_string(), value);
-    Value::Object(m)
-}
-
 fn flag(v: &Value, name: &str) -> bool {
     attr(v, name).as_bool().unwrap_or(false)
 }
@@ -145,9 +135,9 @@ impl ResourceType for TestData {
             Some(p) if attr(p, "input").equals(&input) && input.is_wholly_known() => attr(p, "output").clone(),
             _ => Value::Unknown(Type::Any),
         };
-        let mut planned = with(&proposed, "output", output);
+        let mut planned = with_attr(&proposed, "output", output);
         if prior.is_none() {
-            planned = with(&planned, "id", Value::Unknown(Type::String));
+            planned = with_attr(&planned, "id", Value::Unknown(Type::String));
         }
         Ok(planned)
     }
@@ -159,7 +149,7 @@ impl ResourceType for TestData {
                 Ok(text) => {
                     let json: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|e| ProviderError::Failed(format!("{} is not JSON: {e}", path.display())))?;
-                    Ok(Some(with(current, "output", Value::from_json(&json))))
+                    Ok(Some(with_attr(current, "output", Value::from_json(&json))))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(ProviderError::Failed(format!("reading {}: {e}", path.display()))),
@@ -176,7 +166,7 @@ impl ResourceType for TestData {
             }
             let id = uuid::Uuid::new_v4().to_string();
             let input = attr(planned, "input").clone();
-            let object = with(&with(planned, "id", Value::String(id)), "output", input);
+            let object = with_attr(&with_attr(planned, "id", Value::String(id)), "output", input);
             store_remote(&object)?;
             Ok(object)
         })
@@ -187,7 +177,7 @@ impl ResourceType for TestData {
             let _guard = InFlight::enter();
             delay(planned).await;
             let input = attr(planned, "input").clone();
-            let object = with(&with(planned, "id", attr(prior, "id").clone()), "output", input);
+            let object = with_attr(&with_attr(planned, "id", attr(prior, "id").clone()), "output", input);
             store_remote(&object)?;
             Ok(object)
         })
