@@ -296,6 +296,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the expected closing token, or reports `summary`/`detail`
+    /// at what stands there instead and skips past the closing token.
+    fn expect_close(&mut self, close: K, summary: &str, detail: &str) -> PResult<Token> {
+        let t = self.peek();
+        if t.kind != close {
+            self.error(summary, detail, t.span);
+            self.recover_to(close);
+            return Err(());
+        }
+        self.next();
+        Ok(t)
+    }
+
     /// Skips past the token closing the current bracket (`close`), stopping
     /// without consuming at a `}` that closes an enclosing block.
     fn recover_to(&mut self, close: K) {
@@ -535,17 +548,7 @@ impl<'a> Parser<'a> {
                 return Err(());
             }
         };
-        let close = self.peek();
-        if close.kind != K::CBrace {
-            self.error(
-                "Invalid single-argument block definition",
-                "A single-line block definition must end with a closing brace immediately after its single argument definition.",
-                close.span,
-            );
-            self.recover_to(K::CBrace);
-            return Err(());
-        }
-        self.next();
+        let close = self.expect_close(K::CBrace, "Invalid single-argument block definition", "A single-line block definition must end with a closing brace immediately after its single argument definition.")?;
         Ok(Body { attributes: vec![attr], blocks: vec![], span: open.span.to(close.span) })
     }
 
@@ -907,17 +910,7 @@ impl<'a> Parser<'a> {
                             return Err(());
                         }
                     };
-                    let close = p.peek();
-                    if close.kind != K::CParen {
-                        p.error(
-                            "Unbalanced parentheses",
-                            "Expected a closing parenthesis to terminate the expression.",
-                            close.span,
-                        );
-                        p.recover_to(K::CParen);
-                        return Err(());
-                    }
-                    p.next();
+                    let close = p.expect_close(K::CParen, "Unbalanced parentheses", "Expected a closing parenthesis to terminate the expression.")?;
                     Ok(Expr::new(ExprKind::Parens(Box::new(inner)), t.span.to(close.span)))
                 });
                 self.leave();
