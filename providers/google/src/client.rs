@@ -11,10 +11,13 @@
 //!   deadline. [`Client::read_modify_write`] retries a whole
 //!   read-modify-write on 412 / 409 ABORTED (stale etags).
 //! - [`Client::wait_operation`]: polls a google.longrunning operation.
+//! - Each call holds a slot of its service's adaptive limit
+//!   ([`crate::throttle`]) while it is on the wire; 429s lower the limit.
 //!
 //! Every call is logged with `tracing::debug!` (method, URL, status,
 //! latency, retry reason); tokens and bodies never are.
 
+use crate::throttle::{service_of, Limiters};
 use crate::{Json, ProviderConfig};
 use std::collections::HashMap;
 use std::future::Future;
@@ -142,6 +145,8 @@ pub struct Client {
     poll_interval: Duration,
     /// API name -> when this client enabled it.
     enabled: Mutex<HashMap<String, Instant>>,
+    /// Calls in flight per service, adapted to rate limiting.
+    limits: Limiters,
 }
 
 impl std::fmt::Debug for Client {
@@ -161,6 +166,8 @@ struct Failure {
     error: Error,
     /// Why it may be retried (`None`: give up now).
     retry: Option<String>,
+    /// The service said "too many requests" (429, 403 rate limit).
+    rate_limited: bool,
     retry_after: Option<Duration>,
 }
 
@@ -179,6 +186,7 @@ impl Client {
             retry_deadline: DEFAULT_RETRY_DEADLINE,
             poll_interval: Duration::from_millis(250),
             enabled: Mutex::new(HashMap::new()),
+            limits: Limiters::default(),
         }
     }
 
@@ -186,6 +194,11 @@ impl Client {
     pub fn with_retry_deadline(mut self, d: Duration) -> Client {
         self.retry_deadline = d;
         self
+    }
+
+    /// The current concurrency limit of `service` (`storage`, `iam`...).
+    pub fn concurrency(&self, service: &str) -> usize {
+        self.limits.get(service).limit()
     }
 
     pub fn config(&self) -> &ProviderConfig {
@@ -285,9 +298,18 @@ impl Client {
         deadline: Instant,
     ) -> Result<Option<Json>, Error> {
         let mut attempt: u32 = 0;
+        let limiter = self.limits.get(&service_of(url));
         loop {
+            let permit = limiter.acquire().await;
             let started = Instant::now();
-            match self.attempt(&method, url, body).await {
+            let result = self.attempt(&method, url, body).await;
+            drop(permit);
+            match &result {
+                Ok(_) => limiter.on_success(),
+                Err(f) if f.rate_limited => limiter.on_rate_limited(),
+                Err(_) => {}
+            }
+            match result {
                 Ok((status, value)) => {
                     tracing::debug!(method = %method, url, status, latency_ms = started.elapsed().as_millis() as u64, "google call");
                     return Ok(value);
@@ -319,7 +341,7 @@ impl Client {
 
     async fn attempt(&self, method: &Method, url: &str, body: Option<&Json>) -> Result<(u16, Option<Json>), Failure> {
         let call = format!("{method} {url}");
-        let token = self.bearer().await.map_err(|error| Failure { error, retry: None, retry_after: None })?;
+        let token = self.bearer().await.map_err(|error| Failure { error, retry: None, retry_after: None, rate_limited: false })?;
         let mut req = self.http.request(method.clone(), url).bearer_auth(token).header("Accept", "application/json");
         if let Some(b) = body {
             req = req.json(b);
@@ -333,6 +355,7 @@ impl Client {
                     error: Error::Transport(format!("{call}: {e}")),
                     retry: Some(format!("connection error: {e}")),
                     retry_after: None,
+                    rate_limited: false,
                 })
             }
         };
@@ -350,6 +373,7 @@ impl Client {
                     error: Error::Transport(format!("{call}: reading the answer: {e}")),
                     retry: Some("connection error while reading".into()),
                     retry_after: None,
+                    rate_limited: false,
                 })
             }
         };
@@ -361,15 +385,17 @@ impl Client {
                 error: Error::Invalid(format!("{call}: answer is not JSON: {e}")),
                 retry: None,
                 retry_after: None,
+                rate_limited: false,
             });
         }
         let parsed = ApiErrorBody::parse(&text);
         if status == 404 {
-            return Err(Failure { error: Error::NotFound, retry: None, retry_after: None });
+            return Err(Failure { error: Error::NotFound, retry: None, retry_after: None, rate_limited: false });
         }
         let retry = self.retry_reason(status, &parsed);
+        let rate_limited = status == 429 || (status == 403 && parsed.is_rate_limit());
         let error = Error::Api { call, status, reason: parsed.reason(), message: parsed.message(status) };
-        Err(Failure { error, retry, retry_after })
+        Err(Failure { error, retry, retry_after, rate_limited })
     }
 
     /// Why a failed call may be retried, by status and named reason.
@@ -385,7 +411,7 @@ impl Client {
             409 if (has("aborted") || has("ABORTED")) && !msg.contains("etag") && !msg.contains("concurrent policy changes") => {
                 Some("409 aborted (concurrent changes)".into())
             }
-            403 if has("rateLimitExceeded") || has("userRateLimitExceeded") || has("RATE_LIMIT_EXCEEDED") => {
+            403 if e.is_rate_limit() => {
                 Some("403 rate limit".into())
             }
             403 if has("quotaExceeded") && msg.contains("per minute") => Some("403 per-minute quota".into()),
@@ -591,6 +617,13 @@ impl ApiErrorBody {
             out.reasons.push(out.status.clone());
         }
         out
+    }
+
+    /// A 403 that means "too many requests", not "forbidden".
+    fn is_rate_limit(&self) -> bool {
+        self.reasons.iter().any(|r| {
+            ["rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"].iter().any(|x| r.eq_ignore_ascii_case(x))
+        })
     }
 
     fn reason(&self) -> String {

@@ -12,6 +12,7 @@
 
 pub mod client;
 pub mod resources;
+pub mod throttle;
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -280,6 +280,12 @@ async fn faults_were_really_injected_and_retried() {
     let log: Json = reqwest::get(format!("http://{}/_sandbox/requests", h.addr)).await.unwrap().json().await.unwrap();
     let statuses: Vec<i64> = log["requests"].as_array().unwrap().iter().filter_map(|r| r["status"].as_i64()).collect();
     assert!(statuses.iter().any(|s| *s == 429 || *s == 503), "no fault injected: {statuses:?}");
+    // A 429 lowered Storage's concurrency; the few successes since have not
+    // yet raised it back to the top.
+    if statuses.contains(&429) {
+        assert!(client.concurrency("storage") < cairn_google::throttle::MAX_LIMIT as usize);
+    }
+    assert_eq!(client.concurrency("iam"), cairn_google::throttle::MAX_LIMIT as usize, "an untouched service kept its limit");
 }
 
 #[tokio::test]
