@@ -48,12 +48,20 @@ async fn project_service_lifecycle() {
     let r = rtype("google_project_service");
     let planned = r.plan(client.config(), None, json!({ "service": "secretmanager.googleapis.com" })).unwrap();
     assert_eq!(planned["project"], PROJECT);
-    assert_eq!(planned["disable_on_destroy"], true);
+    assert_eq!(planned["disable_on_destroy"], false, "unset means false, as in Google provider 7");
+    let planned =
+        r.plan(client.config(), None, json!({ "service": "secretmanager.googleapis.com", "disable_on_destroy": true })).unwrap();
     let state = r.create(&client, &planned).await.unwrap();
     assert_eq!(state["id"], format!("{PROJECT}/secretmanager.googleapis.com"));
     assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
 
-    let updated = update(r.as_ref(), &client, &state, json!({ "service": "secretmanager.googleapis.com", "disable_dependent_services": true })).await;
+    let updated = update(
+        r.as_ref(),
+        &client,
+        &state,
+        json!({ "service": "secretmanager.googleapis.com", "disable_on_destroy": true, "disable_dependent_services": true }),
+    )
+    .await;
     assert_eq!(updated["disable_dependent_services"], true);
     assert_eq!(r.read(&client, &updated).await.unwrap(), Some(updated.clone()));
 
@@ -63,8 +71,8 @@ async fn project_service_lifecycle() {
     r.delete(&client, &updated).await.unwrap();
     assert_eq!(r.read(&client, &updated).await.unwrap(), None);
 
-    // disable_on_destroy = false only forgets it.
-    let kept = create(r.as_ref(), &client, json!({ "service": "secretmanager.googleapis.com", "disable_on_destroy": false })).await;
+    // Unset (or false) disable_on_destroy only forgets it.
+    let kept = create(r.as_ref(), &client, json!({ "service": "secretmanager.googleapis.com" })).await;
     r.delete(&client, &kept).await.unwrap();
     assert!(r.read(&client, &kept).await.unwrap().is_some());
 }

@@ -4,7 +4,9 @@
 //! google.longrunning operation, waited for); read = `GET
 //! v1/projects/{p}/services/{service}` (gone unless `state` is ENABLED);
 //! update touches only the Terraform-side flags; delete = `:disable` (an
-//! operation) when `disable_on_destroy` is true, else only forgets it.
+//! operation) when `disable_on_destroy` is true, else only forgets it:
+//! unset means false, as in Google provider 7 (disabling an API can break
+//! what other stacks run in the project, so it must be asked for).
 //! `id` and import ID: `{project}/{service}`.
 
 use super::{fill_project, object, opt_bool, project_of, req_str};
@@ -24,7 +26,7 @@ fn state(project: &str, service: &str, planned: Option<&Json>) -> Json {
         "id": format!("{project}/{service}"),
         "project": project,
         "service": service,
-        "disable_on_destroy": flag("disable_on_destroy", true),
+        "disable_on_destroy": flag("disable_on_destroy", false),
         // Not an API field and not computed: whatever the configuration said
         // (null when unset), so it never shows as a change.
         "disable_dependent_services": planned.and_then(|p| p.get("disable_dependent_services")).cloned().unwrap_or(Json::Null),
@@ -63,7 +65,7 @@ impl GoogleResource for ProjectService {
         let mut m = object(proposed, self.type_name())?;
         fill_project(config, prior, &mut m)?;
         if !m.get("disable_on_destroy").is_some_and(Json::is_boolean) {
-            m.insert("disable_on_destroy".into(), json!(true));
+            m.insert("disable_on_destroy".into(), json!(false));
         }
         if let (Some(p), Some(s)) = (m.get("project").and_then(Json::as_str), m.get("service").and_then(Json::as_str)) {
             let id = format!("{p}/{s}");
@@ -106,7 +108,7 @@ impl GoogleResource for ProjectService {
 
     fn delete<'a>(&'a self, client: &'a Client, prior: &'a Json) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            if opt_bool(prior, "disable_on_destroy") == Some(false) {
+            if opt_bool(prior, "disable_on_destroy") != Some(true) {
                 return Ok(());
             }
             let project = project_of(client, prior)?;
