@@ -11,6 +11,10 @@
 //!   deadline. [`Client::read_modify_write`] retries a whole
 //!   read-modify-write on 412 / 409 ABORTED (stale etags).
 //! - [`Client::wait_operation`]: polls a google.longrunning operation.
+//! - [`within`]: an operation deadline (a resource's `timeouts`) over
+//!   everything a task does through any client: retries, backoff sleeps and
+//!   operation polls run until it instead of their own bounds, and report
+//!   that it was the deadline that stopped them.
 //!
 //! Every call is logged with `tracing::debug!` (method, URL, status,
 //! latency, retry reason); tokens and bodies never are.
@@ -19,6 +23,7 @@ use crate::{Json, ProviderConfig};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -156,6 +161,50 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The deadline of the operation a task is carrying out, and whether a
+/// call gave up because of it.
+struct OperationDeadline {
+    at: Instant,
+    reached: AtomicBool,
+}
+
+tokio::task_local! {
+    static OPERATION: Arc<OperationDeadline>;
+}
+
+/// Runs `fut` with every call, retry, backoff sleep and operation poll it
+/// makes through a [`Client`] bounded by `limit` from now instead of their
+/// own limits (the client's retry deadline, an operation wait's timeout).
+/// Returns its output and whether something gave up because the deadline
+/// came (its error is then [`Error::Timeout`]).
+pub async fn within<F: Future>(limit: Duration, fut: F) -> (F::Output, bool) {
+    let deadline = Arc::new(OperationDeadline { at: after(limit), reached: AtomicBool::new(false) });
+    let out = OPERATION.scope(deadline.clone(), fut).await;
+    (out, deadline.reached.load(Ordering::SeqCst))
+}
+
+/// How long a call may keep retrying or polling: the current operation's
+/// deadline when there is one (the resource's timeout is the bound, as in
+/// Terraform, longer or shorter than the call's own), else `own`. And
+/// whether it is the operation's.
+fn bound(own: Instant) -> (Instant, bool) {
+    match OPERATION.try_with(|d| d.at) {
+        Ok(at) => (at, true),
+        Err(_) => (own, false),
+    }
+}
+
+/// Notes that a call gave up at the operation's deadline.
+fn note_deadline_reached() {
+    let _ = OPERATION.try_with(|d| d.reached.store(true, Ordering::SeqCst));
+}
+
+/// `now + d`, or a far future when that does not fit.
+fn after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 /// A failed attempt, classified.
 struct Failure {
     error: Error,
@@ -238,6 +287,12 @@ impl Client {
             .is_some_and(|t| t.elapsed() < ENABLE_PROPAGATION)
     }
 
+    /// The OAuth access token calls carry (looked up on first use): what
+    /// `data "google_client_config"` exports.
+    pub async fn access_token(&self) -> Result<String, Error> {
+        self.bearer().await
+    }
+
     async fn bearer(&self) -> Result<String, Error> {
         let source = self
             .token
@@ -273,10 +328,11 @@ impl Client {
     /// One JSON call with retries bounded by the client's retry deadline.
     /// `Ok(None)` for an empty answer.
     pub async fn request(&self, method: Method, url: &str, body: Option<&Json>) -> Result<Option<Json>, Error> {
-        self.request_until(method, url, body, Instant::now() + self.retry_deadline).await
+        self.request_until(method, url, body, after(self.retry_deadline)).await
     }
 
-    /// [`Client::request`] retrying until `deadline`.
+    /// [`Client::request`] retrying until `deadline` (the operation's
+    /// deadline instead, under [`within`]).
     pub async fn request_until(
         &self,
         method: Method,
@@ -284,6 +340,7 @@ impl Client {
         body: Option<&Json>,
         deadline: Instant,
     ) -> Result<Option<Json>, Error> {
+        let (deadline, operation_bound) = bound(deadline);
         let mut attempt: u32 = 0;
         loop {
             let started = Instant::now();
@@ -305,6 +362,9 @@ impl Client {
                     let wait = f.retry_after.map(|d| d + jitter(Duration::from_millis(250))).unwrap_or_else(|| backoff(attempt));
                     tracing::debug!(method = %method, url, status, latency_ms = started.elapsed().as_millis() as u64, retry = %reason, wait_ms = wait.as_millis() as u64, "google call retried");
                     if Instant::now() + wait > deadline {
+                        if operation_bound {
+                            note_deadline_reached();
+                        }
                         return Err(Error::Timeout(format!(
                             "{method} {url}: gave up retrying ({reason}) after {attempt} retries; last error: {}",
                             f.error
@@ -428,7 +488,7 @@ impl Client {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let deadline = Instant::now() + self.retry_deadline;
+        let (deadline, operation_bound) = bound(after(self.retry_deadline));
         let mut n = 0;
         loop {
             match attempt().await {
@@ -436,7 +496,14 @@ impl Client {
                     let conflict = matches!(&e, Error::Api { status: 412, .. })
                         || matches!(&e, Error::Api { reason, .. } if reason.eq_ignore_ascii_case("aborted"));
                     let wait = backoff(n);
-                    if !conflict || Instant::now() + wait > deadline {
+                    if !conflict {
+                        return Err(e);
+                    }
+                    if Instant::now() + wait > deadline {
+                        if operation_bound {
+                            note_deadline_reached();
+                            return Err(Error::Timeout(format!("gave up redoing a read-modify-write after {n} stale etags; last error: {e}")));
+                        }
                         return Err(e);
                     }
                     tracing::debug!(retry = "stale etag (412/409)", "read-modify-write retried");
@@ -449,10 +516,12 @@ impl Client {
     }
 
     /// Polls a google.longrunning operation (`{name, done, error, response}`)
-    /// of `service` until it is done or `timeout` passes; the finished
-    /// operation. An error inside it becomes [`Error::Api`] naming it.
+    /// of `service` until it is done or `timeout` (the operation's deadline
+    /// instead, under [`within`]) passes; the finished operation. An error
+    /// inside it becomes [`Error::Api`] naming it.
     pub async fn wait_operation(&self, service: &str, op: Json, timeout: Duration) -> Result<Json, Error> {
-        let deadline = Instant::now() + timeout;
+        let started = Instant::now();
+        let (deadline, operation_bound) = bound(after(timeout));
         let name = op
             .get("name")
             .and_then(Json::as_str)
@@ -483,10 +552,18 @@ impl Client {
                 }
                 return Ok(op);
             }
-            if Instant::now() + interval > deadline {
-                return Err(Error::Timeout(format!("operation {name} not done after {}s", timeout.as_secs())));
+            let now = Instant::now();
+            if now >= deadline {
+                if operation_bound {
+                    note_deadline_reached();
+                }
+                return Err(Error::Timeout(format!(
+                    "operation {name} was not done after {}",
+                    crate::timeouts::format_duration(Duration::from_millis(started.elapsed().as_millis() as u64))
+                )));
             }
-            tokio::time::sleep(interval).await;
+            // The last poll comes at the deadline, not an interval before it.
+            tokio::time::sleep(interval.min(deadline - now)).await;
             interval = (interval * 3 / 2).min(Duration::from_secs(5));
             let url = self.url(service, &name);
             op = self.request_until(Method::GET, &url, None, deadline).await?.unwrap_or(Json::Null);
