@@ -7,8 +7,9 @@
 //! (undeclared variables, resources, modules; `each`/`count` outside their
 //! context), `count`/`for_each` expansion of resources and modules, module
 //! inputs and outputs, variable validation, checking resource bodies against
-//! their schemas (including `dynamic` blocks), output sensitivity, and
-//! conditions.
+//! their schemas (including `dynamic` blocks) and their types' own checks
+//! (`ResourceType::validate_config`, reported at the argument), output
+//! sensitivity, and conditions.
 //!
 //! Does not own: parsing or loading files (`config`), single expressions
 //! (`eval`), prior state or diffs (the planner).
@@ -1161,6 +1162,14 @@ impl<'a> Walker<'a> {
         let mut diags = Diagnostics::new();
         let addr = format!("{}{}", module_prefix(mi), r.key());
         let value = decode_body(&mut ev, &r.body, schema, r.decl_span, &mut diags);
+        if !diags.has_errors() {
+            if let Some(rtype) = crate::provider::lookup(r.mode, &r.type_name) {
+                for p in rtype.validate_config(&value) {
+                    let span = argument_span(&r.body, &p.path).unwrap_or(r.decl_span);
+                    diags.push(Diagnostic::error(p.summary).with_detail(p.detail).with_subject(span));
+                }
+            }
+        }
         let failed = diags.has_errors();
         for d in diags {
             let d = if d.address.is_none() { d.with_address(addr.clone()) } else { d };
@@ -1181,6 +1190,18 @@ fn module_prefix(mi: &ModuleInstance) -> String {
     } else {
         s + "."
     }
+}
+
+/// Where the argument at `path` (attribute and block names) is written in
+/// a body: an attribute's value, else the nearest block header on the way.
+/// `None` when the body does not write it literally (a `dynamic` block).
+fn argument_span(body: &Body, path: &[String]) -> Option<Span> {
+    let (first, rest) = path.split_first()?;
+    if let Some(a) = body.attributes.iter().find(|a| &a.name.name == first) {
+        return Some(a.expr.span);
+    }
+    let b = body.blocks.iter().find(|b| &b.kind.name == first)?;
+    Some(argument_span(&b.body, rest).unwrap_or(b.kind.span))
 }
 
 /// Puts one instance's value into the collection for its resource or module.

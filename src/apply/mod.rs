@@ -495,7 +495,11 @@ fn final_after(change: &Change, config_value: &Value, config: &Config, addr: &Re
     let diffed = diff::diff(rtype, change.before.as_ref(), config_value, &intent).map_err(|m| {
         Diagnostic::error("Invalid resource configuration").with_detail(m).with_address(addr.to_string())
     })?;
-    let consistent = diffed.action == change.action || (change.action == Action::Update && diffed.action == Action::NoOp);
+    // A data source read deferred to apply diffs as a create of its
+    // configuration: still the planned read.
+    let consistent = diffed.action == change.action
+        || (change.action == Action::Update && diffed.action == Action::NoOp)
+        || (change.action == Action::Read && diffed.action == Action::Create);
     if !consistent || !conforms(planned, &diffed.after) {
         return Err(Diagnostic::error("Configuration changed during apply")
             .with_detail(format!(

@@ -1,9 +1,11 @@
 //! The engine's view of a resource type implementation.
 //!
-//! Owns: the [`ResourceType`] trait (schema, plan customisation, read,
-//! create, update, delete, import), [`ProviderError`], and the registry that
-//! maps a type name to its implementation: the built-in types
-//! ([`terraform_data`], the `random_*` types) and, later, the Google types.
+//! Owns: the [`ResourceType`] trait (schema, configuration checks beyond
+//! the schema, plan customisation, read, create, update, delete, import),
+//! [`ProviderError`], [`ConfigProblem`], and the registry that maps a type
+//! name to its implementation: the built-in types ([`terraform_data`], the
+//! `random_*` types, `terraform_remote_state`) and the Google resource types
+//! and data sources ([`google`]).
 //!
 //! Does not own: diffing (the planner does the generic part: which
 //! attributes change, which force replacement) or ordering and retries (the
@@ -36,6 +38,17 @@ pub enum ProviderError {
     Failed(String),
 }
 
+/// Something wrong with one argument of a configuration that its type
+/// (not the schema) knows: the stack evaluator reports it at the argument.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigProblem {
+    /// Attribute and block names down to the argument: `["timeouts", "create"]`.
+    pub path: Vec<String>,
+    pub summary: String,
+    /// What is wrong and what to write instead.
+    pub detail: String,
+}
+
 /// One resource type. Values are objects shaped by [`ResourceType::schema`];
 /// unknown values appear only in plans, never in what `create`/`update`
 /// receive or return.
@@ -47,6 +60,14 @@ pub trait ResourceType: Send + Sync {
     }
 
     fn schema(&self) -> &Schema;
+
+    /// Checks an evaluated configuration beyond its schema (formats of
+    /// string arguments, say). Unknown values are not checked. The default
+    /// finds nothing.
+    fn validate_config(&self, config: &Value) -> Vec<ConfigProblem> {
+        let _ = config;
+        Vec::new()
+    }
 
     /// Adjusts the engine's proposed new value: sets computed attributes
     /// the type knows (or marks them unknown). `prior` is `None` on create.
@@ -77,6 +98,13 @@ pub trait ResourceType: Send + Sync {
     fn import<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move { Err(ProviderError::Failed(format!("{} does not support import (ID {id:?})", self.name()))) })
     }
+}
+
+/// What `create` and `update` of a data source answer: data sources are
+/// only read (the planner never asks them for more).
+pub fn data_source_only<'a, T: Send + 'a>(name: &str) -> BoxFuture<'a, Result<T, ProviderError>> {
+    let message = format!("{name} is a data source: it is read, never created or updated");
+    Box::pin(async move { Err(ProviderError::Failed(message)) })
 }
 
 /// Attribute `name` of an object value (null when absent): the accessor

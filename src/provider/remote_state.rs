@@ -84,10 +84,10 @@ impl ResourceType for RemoteState {
     }
 
     fn create<'a>(&'a self, _: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async { Err(ProviderError::Failed("terraform_remote_state is a data source".into())) })
+        super::data_source_only(self.name())
     }
 
     fn update<'a>(&'a self, _: &'a Value, _: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
-        Box::pin(async { Err(ProviderError::Failed("terraform_remote_state is a data source".into())) })
+        super::data_source_only(self.name())
     }
 }

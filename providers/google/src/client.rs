@@ -13,6 +13,10 @@
 //! - [`Client::wait_operation`]: polls a google.longrunning operation.
 //! - Each call holds a slot of its service's adaptive limit
 //!   ([`crate::throttle`]) while it is on the wire; 429s lower the limit.
+//! - [`within`]: an operation deadline (a resource's `timeouts`) over
+//!   everything a task does through any client: retries, backoff sleeps and
+//!   operation polls run until it instead of their own bounds, and report
+//!   that it was the deadline that stopped them.
 //!
 //! Every call is logged with `tracing::debug!` (method, URL, status,
 //! latency, retry reason); tokens and bodies never are.
@@ -22,6 +26,7 @@ use crate::{Json, ProviderConfig};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -161,6 +166,50 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// The deadline of the operation a task is carrying out, and whether a
+/// call gave up because of it.
+struct OperationDeadline {
+    at: Instant,
+    reached: AtomicBool,
+}
+
+tokio::task_local! {
+    static OPERATION: Arc<OperationDeadline>;
+}
+
+/// Runs `fut` with every call, retry, backoff sleep and operation poll it
+/// makes through a [`Client`] bounded by `limit` from now instead of their
+/// own limits (the client's retry deadline, an operation wait's timeout).
+/// Returns its output and whether something gave up because the deadline
+/// came (its error is then [`Error::Timeout`]).
+pub async fn within<F: Future>(limit: Duration, fut: F) -> (F::Output, bool) {
+    let deadline = Arc::new(OperationDeadline { at: after(limit), reached: AtomicBool::new(false) });
+    let out = OPERATION.scope(deadline.clone(), fut).await;
+    (out, deadline.reached.load(Ordering::SeqCst))
+}
+
+/// How long a call may keep retrying or polling: the current operation's
+/// deadline when there is one (the resource's timeout is the bound, as in
+/// Terraform, longer or shorter than the call's own), else `own`. And
+/// whether it is the operation's.
+fn bound(own: Instant) -> (Instant, bool) {
+    match OPERATION.try_with(|d| d.at) {
+        Ok(at) => (at, true),
+        Err(_) => (own, false),
+    }
+}
+
+/// Notes that a call gave up at the operation's deadline.
+fn note_deadline_reached() {
+    let _ = OPERATION.try_with(|d| d.reached.store(true, Ordering::SeqCst));
+}
+
+/// `now + d`, or a far future when that does not fit.
+fn after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 /// A failed attempt, classified.
 struct Failure {
     error: Error,
@@ -251,6 +300,12 @@ impl Client {
             .is_some_and(|t| t.elapsed() < ENABLE_PROPAGATION)
     }
 
+    /// The OAuth access token calls carry (looked up on first use): what
+    /// `data "google_client_config"` exports.
+    pub async fn access_token(&self) -> Result<String, Error> {
+        self.bearer().await
+    }
+
     async fn bearer(&self) -> Result<String, Error> {
         let source = self
             .token
@@ -286,10 +341,11 @@ impl Client {
     /// One JSON call with retries bounded by the client's retry deadline.
     /// `Ok(None)` for an empty answer.
     pub async fn request(&self, method: Method, url: &str, body: Option<&Json>) -> Result<Option<Json>, Error> {
-        self.request_until(method, url, body, Instant::now() + self.retry_deadline).await
+        self.request_until(method, url, body, after(self.retry_deadline)).await
     }
 
-    /// [`Client::request`] retrying until `deadline`.
+    /// [`Client::request`] retrying until `deadline` (the operation's
+    /// deadline instead, under [`within`]).
     pub async fn request_until(
         &self,
         method: Method,
@@ -297,6 +353,7 @@ impl Client {
         body: Option<&Json>,
         deadline: Instant,
     ) -> Result<Option<Json>, Error> {
+        let (deadline, operation_bound) = bound(deadline);
         let mut attempt: u32 = 0;
         let limiter = self.limits.get(&service_of(url));
         loop {
@@ -327,6 +384,9 @@ impl Client {
                     let wait = f.retry_after.map(|d| d + jitter(Duration::from_millis(250))).unwrap_or_else(|| backoff(attempt));
                     tracing::debug!(method = %method, url, status, latency_ms = started.elapsed().as_millis() as u64, retry = %reason, wait_ms = wait.as_millis() as u64, "google call retried");
                     if Instant::now() + wait > deadline {
+                        if operation_bound {
+                            note_deadline_reached();
+                        }
                         return Err(Error::Timeout(format!(
                             "{method} {url}: gave up retrying ({reason}) after {attempt} retries; last error: {}",
                             f.error
@@ -454,7 +514,7 @@ impl Client {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let deadline = Instant::now() + self.retry_deadline;
+        let (deadline, operation_bound) = bound(after(self.retry_deadline));
         let mut n = 0;
         loop {
             match attempt().await {
@@ -462,7 +522,14 @@ impl Client {
                     let conflict = matches!(&e, Error::Api { status: 412, .. })
                         || matches!(&e, Error::Api { reason, .. } if reason.eq_ignore_ascii_case("aborted"));
                     let wait = backoff(n);
-                    if !conflict || Instant::now() + wait > deadline {
+                    if !conflict {
+                        return Err(e);
+                    }
+                    if Instant::now() + wait > deadline {
+                        if operation_bound {
+                            note_deadline_reached();
+                            return Err(Error::Timeout(format!("gave up redoing a read-modify-write after {n} stale etags; last error: {e}")));
+                        }
                         return Err(e);
                     }
                     tracing::debug!(retry = "stale etag (412/409)", "read-modify-write retried");
@@ -475,47 +542,70 @@ impl Client {
     }
 
     /// Polls a google.longrunning operation (`{name, done, error, response}`)
-    /// of `service` until it is done or `timeout` passes; the finished
-    /// operation. An error inside it becomes [`Error::Api`] naming it.
+    /// of `service` until it is done or `timeout` (the operation's deadline
+    /// instead, under [`within`]) passes; the finished operation. An error
+    /// inside it becomes [`Error::Api`] naming it.
     pub async fn wait_operation(&self, service: &str, op: Json, timeout: Duration) -> Result<Json, Error> {
-        let deadline = Instant::now() + timeout;
         let name = op
             .get("name")
             .and_then(Json::as_str)
             .ok_or_else(|| Error::Invalid(format!("{service}: operation without a name")))?
             .to_string();
+        let url = self.url(service, &name);
+        self.poll_operation(&url, &name, op, timeout, |op| {
+            if !op.get("done").and_then(Json::as_bool).unwrap_or(false) {
+                return None;
+            }
+            let Some(err) = op.get("error").filter(|e| !e.is_null()) else { return Some(Ok(())) };
+            let code = err.get("code").and_then(Json::as_i64).unwrap_or(0);
+            let message = err.get("message").and_then(Json::as_str).unwrap_or("").to_string();
+            let reason = err
+                .get("details")
+                .and_then(Json::as_array)
+                .and_then(|d| d.iter().find_map(|x| x.get("reason").and_then(Json::as_str)))
+                .map(str::to_string)
+                .unwrap_or_else(|| grpc_status_name(code).to_string());
+            Some(Err(Error::Api { call: format!("operation {name}"), status: grpc_to_http(code), reason, message }))
+        })
+        .await
+    }
+
+    /// Polls an operation at `url` until `finished` says it is (`Some`: its
+    /// outcome) or the deadline passes: `timeout`, or the operation
+    /// deadline of [`within`]. Intervals grow from the client's poll
+    /// interval to 5 s; the last poll comes at the deadline.
+    pub(crate) async fn poll_operation(
+        &self,
+        url: &str,
+        name: &str,
+        op: Json,
+        timeout: Duration,
+        finished: impl Fn(&Json) -> Option<Result<(), Error>>,
+    ) -> Result<Json, Error> {
+        let started = Instant::now();
+        let (deadline, operation_bound) = bound(after(timeout));
         let mut op = op;
         let mut interval = self.poll_interval;
         loop {
             if !op.is_object() {
                 return Err(Error::Invalid(format!("operation {name}: not a JSON object")));
             }
-            if op.get("done").and_then(Json::as_bool).unwrap_or(false) {
-                if let Some(err) = op.get("error").filter(|e| !e.is_null()) {
-                    let code = err.get("code").and_then(Json::as_i64).unwrap_or(0);
-                    let message = err.get("message").and_then(Json::as_str).unwrap_or("").to_string();
-                    let reason = err
-                        .get("details")
-                        .and_then(Json::as_array)
-                        .and_then(|d| d.iter().find_map(|x| x.get("reason").and_then(Json::as_str)))
-                        .map(str::to_string)
-                        .unwrap_or_else(|| grpc_status_name(code).to_string());
-                    return Err(Error::Api {
-                        call: format!("operation {name}"),
-                        status: grpc_to_http(code),
-                        reason,
-                        message,
-                    });
+            if let Some(outcome) = finished(&op) {
+                return outcome.map(|()| op);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                if operation_bound {
+                    note_deadline_reached();
                 }
-                return Ok(op);
+                return Err(Error::Timeout(format!(
+                    "operation {name} was not done after {}",
+                    crate::timeouts::format_duration(Duration::from_millis(started.elapsed().as_millis() as u64))
+                )));
             }
-            if Instant::now() + interval > deadline {
-                return Err(Error::Timeout(format!("operation {name} not done after {}s", timeout.as_secs())));
-            }
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(interval.min(deadline - now)).await;
             interval = (interval * 3 / 2).min(Duration::from_secs(5));
-            let url = self.url(service, &name);
-            op = self.request_until(Method::GET, &url, None, deadline).await?.unwrap_or(Json::Null);
+            op = self.request_until(Method::GET, url, None, deadline).await?.unwrap_or(Json::Null);
         }
     }
 }

@@ -1,25 +1,33 @@
 //! cairn's Google Cloud provider.
 //!
 //! Owns: talking to Google's REST APIs ([`client`]: endpoints, credentials,
-//! retries by named reason, long-running operations) and one module per
-//! resource type under [`resources`], each implementing [`GoogleResource`]
-//! on plain JSON objects whose keys are Terraform's argument names.
+//! retries by named reason, long-running operations, operation deadlines),
+//! one module per resource type under [`resources`], each implementing
+//! [`GoogleResource`], and one per data source under [`data_sources`], each
+//! implementing [`GoogleDataSource`], on plain JSON objects whose keys are
+//! Terraform's argument names; and the `timeouts` block's terms
+//! ([`timeouts`]: Go durations, per-type defaults).
 //!
 //! Does not own: HCL, expressions, graphs, plans or state. The engine
-//! adapts each [`GoogleResource`] to its own `ResourceType`, turning
-//! [`TypeSchema`] into its schema and its values into JSON. Values handed to
-//! `create`/`update` are fully known.
+//! adapts each [`GoogleResource`] and [`GoogleDataSource`] to its own
+//! `ResourceType`, turning [`TypeSchema`] into its schema and its values
+//! into JSON, adds the `timeouts` block to every resource type and enforces
+//! it. Values handed to `create`/`update` are fully known and never carry
+//! `timeouts`.
 
 pub mod client;
+pub mod data_sources;
 pub mod operations;
 pub mod resources;
 pub mod throttle;
+pub mod timeouts;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
 pub use client::{Client, Error};
+pub use timeouts::{Operation, Timeouts};
 
 /// The provider's name as it appears in resource type prefixes (`google_...`).
 pub const PROVIDER_NAME: &str = "google";
@@ -138,6 +146,13 @@ pub trait GoogleResource: Send + Sync {
 
     fn schema(&self) -> TypeSchema;
 
+    /// How long each operation may take when the configuration's `timeouts`
+    /// block does not say: Terraform's defaults for the type (20 minutes
+    /// each unless the type says otherwise).
+    fn default_timeouts(&self) -> Timeouts {
+        Timeouts::default()
+    }
+
     /// Adjusts a planned object: fills provider defaults (project from the
     /// provider block, labels merged with `default_labels`) so that they do
     /// not show as changes. `prior` is `None` on create.
@@ -159,9 +174,27 @@ pub trait GoogleResource: Send + Sync {
     fn import<'a>(&'a self, client: &'a Client, id: &'a str) -> BoxFuture<'a, Result<Json, Error>>;
 }
 
+/// One Google data source: read at plan time when its configuration is
+/// known (else at apply). `config` is a JSON object keyed by Terraform's
+/// argument names; the answer is the whole object, computed attributes
+/// filled.
+pub trait GoogleDataSource: Send + Sync {
+    /// `google_project`
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> TypeSchema;
+
+    fn read<'a>(&'a self, client: &'a Client, config: &'a Json) -> BoxFuture<'a, Result<Json, Error>>;
+}
+
 /// Every resource type of this provider.
 pub fn resources() -> Vec<Box<dyn GoogleResource>> {
     resources::all()
+}
+
+/// Every data source of this provider.
+pub fn data_sources() -> Vec<Box<dyn GoogleDataSource>> {
+    data_sources::all()
 }
 
 #[cfg(test)]

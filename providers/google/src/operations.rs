@@ -3,7 +3,8 @@
 //! [`Client::wait_operation`] for google.longrunning ones.
 //!
 //! Owns: polling such an operation through its `selfLink` until `status` is
-//! `DONE` (interval growing to 5 s, bounded by the caller's timeout), and
+//! `DONE` (with the client's poll loop, bounded by the caller's timeout or
+//! the resource's `timeouts`), and
 //! turning the errors recorded inside a finished operation
 //! (`error.errors[]`, `httpErrorStatusCode`) into one [`Error::Api`] that
 //! names the operation and what it was doing (`operationType`,
@@ -12,9 +13,8 @@
 //! Does not own: retrying the GETs (the client does, by named reason) or
 //! deciding which timeout applies (the resource type's `timeouts`).
 
-use crate::client::Method;
 use crate::{Client, Error, Json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The error inside a finished Compute or Cloud SQL operation, if any.
 pub fn status_operation_error(op: &Json) -> Option<Error> {
@@ -48,7 +48,6 @@ impl Client {
     /// `timeout` passes; the finished operation. `service` resolves a
     /// relative `selfLink`. An error inside it becomes [`Error::Api`].
     pub async fn wait_status_operation(&self, service: &str, op: Json, timeout: Duration) -> Result<Json, Error> {
-        let deadline = Instant::now() + timeout;
         let name = op.get("name").and_then(Json::as_str).unwrap_or("?").to_string();
         let link = op
             .get("selfLink")
@@ -57,25 +56,10 @@ impl Client {
             .ok_or_else(|| Error::Invalid(format!("{service}: operation {name} has no selfLink to poll")))?
             .to_string();
         let url = self.url(service, &link);
-        let mut op = op;
-        let mut interval = Duration::from_millis(250);
-        loop {
-            if !op.is_object() {
-                return Err(Error::Invalid(format!("operation {name}: not a JSON object")));
-            }
-            if op.get("status").and_then(Json::as_str) == Some("DONE") {
-                return match status_operation_error(&op) {
-                    Some(e) => Err(e),
-                    None => Ok(op),
-                };
-            }
-            if Instant::now() + interval > deadline {
-                return Err(Error::Timeout(format!("operation {name} not done after {}s", timeout.as_secs())));
-            }
-            tokio::time::sleep(interval).await;
-            interval = (interval * 3 / 2).min(Duration::from_secs(5));
-            op = self.request_until(Method::GET, &url, None, deadline).await?.unwrap_or(Json::Null);
-        }
+        self.poll_operation(&url, &name, op, timeout, |op| {
+            (op.get("status").and_then(Json::as_str) == Some("DONE")).then(|| status_operation_error(op).map_or(Ok(()), Err))
+        })
+        .await
     }
 }
 

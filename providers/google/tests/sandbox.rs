@@ -1,18 +1,25 @@
 //! Every resource type against an in-process `cairn_sandbox` on port 0:
 //! create, read, update in place, delete, import; Service Usage gating
-//! Secret Manager; retries under injected faults; credential errors.
+//! Secret Manager; retries under injected faults; credential errors; the
+//! data sources (`google_project`, `google_client_config`); operation
+//! deadlines bounding retries and operation polls.
 
-use cairn_google::client::{resolve_static_token, Client, Error};
-use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
+use cairn_google::client::{resolve_static_token, within, Client, Error, SANDBOX_TOKEN};
+use cairn_google::{data_sources, resources, GoogleDataSource, GoogleResource, Json, ProviderConfig};
 use cairn_sandbox::{Config, ServerHandle};
 use serde_json::json;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PROJECT: &str = "test-project";
 
 async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
-    config.op_latency = Duration::from_millis(50);
+    config.op_latency = config.op_latency.min(Duration::from_millis(50));
+    slow_sandbox(config).await
+}
+
+/// A sandbox whose operations take `config.op_latency` (default 500 ms).
+async fn slow_sandbox(config: Config) -> (ServerHandle, Client) {
     let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let client = Client::new(ProviderConfig {
         project: Some(PROJECT.into()),
@@ -24,6 +31,10 @@ async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
 
 fn rtype(name: &str) -> Box<dyn GoogleResource> {
     resources().into_iter().find(|r| r.type_name() == name).unwrap()
+}
+
+fn data_source(name: &str) -> Box<dyn GoogleDataSource> {
+    data_sources().into_iter().find(|d| d.type_name() == name).unwrap()
 }
 
 /// plan (as the engine would) then create.
@@ -308,4 +319,108 @@ async fn eventual_consistency_is_waited_out() {
     enable_secret_manager(&client).await;
     let secret = create(rtype("google_secret_manager_secret").as_ref(), &client, json!({ "secret_id": "soon", "replication": [{ "auto": [{}] }] })).await;
     assert_eq!(secret["secret_id"], "soon");
+}
+
+#[tokio::test]
+async fn project_data_source_reads_the_project() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let ds = data_source("google_project");
+    let p = ds.read(&client, &json!({ "project_id": null })).await.unwrap();
+    assert_eq!(p["id"], format!("projects/{PROJECT}"));
+    assert_eq!(p["project_id"], PROJECT);
+    assert_eq!(p["number"], cairn_sandbox::services::project_number(PROJECT), "the sandbox's stable number, as a string");
+    assert_eq!(p["name"], PROJECT);
+    for k in ["labels", "terraform_labels", "effective_labels"] {
+        assert_eq!(p[k], json!({}), "{k}");
+    }
+    for k in ["org_id", "folder_id", "billing_account", "auto_create_network", "deletion_policy"] {
+        assert!(p[k].is_null(), "{k}: {}", p[k]);
+    }
+    // Another project, also as `projects/{id}`; the same number every time.
+    let other = ds.read(&client, &json!({ "project_id": "projects/other-project-1" })).await.unwrap();
+    assert_eq!(other["project_id"], "other-project-1");
+    assert_eq!(other["id"], "projects/other-project-1");
+    assert_ne!(other["number"], p["number"]);
+    assert_eq!(ds.read(&client, &json!({})).await.unwrap(), p);
+}
+
+#[tokio::test]
+async fn project_data_source_names_a_missing_project() {
+    let mut config = Config::new("");
+    config.missing_projects.push("ghost-project-1".into());
+    let (_h, client) = sandbox(config).await;
+    let ds = data_source("google_project");
+    let err = ds.read(&client, &json!({ "project_id": "ghost-project-1" })).await.unwrap_err().to_string();
+    for needle in ["google_project", "\"ghost-project-1\"", "403", "The caller does not have permission", "project_id"] {
+        assert!(err.contains(needle), "{needle} missing from: {err}");
+    }
+    let err = ds.read(&client, &json!({ "project_id": "Not_A_Project" })).await.unwrap_err().to_string();
+    assert!(err.contains("400") && err.contains("Not_A_Project"), "{err}");
+    let err = ds.read(&client, &json!({ "project_id": "a/b/c" })).await.unwrap_err().to_string();
+    assert!(err.contains("is not a project id"), "{err}");
+    let no_project = Client::new(ProviderConfig { project: None, ..client.config().clone() });
+    let err = ds.read(&no_project, &json!({})).await.unwrap_err().to_string();
+    assert!(err.contains("set `project_id`"), "{err}");
+}
+
+#[tokio::test]
+async fn client_config_data_source_is_the_provider_block() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let ds = data_source("google_client_config");
+    let c = ds.read(&client, &json!({})).await.unwrap();
+    assert_eq!(c["project"], PROJECT);
+    assert_eq!((c["region"].clone(), c["zone"].clone()), (json!(""), json!("")));
+    assert_eq!(c["id"], format!("projects/{PROJECT}/regions//zones/"));
+    assert_eq!(c["access_token"], SANDBOX_TOKEN, "the stand-in token against the sandbox");
+    assert_eq!(c["default_labels"], json!({}));
+
+    let mut pc = client.config().clone();
+    pc.region = Some("europe-west1".into());
+    pc.zone = Some("europe-west1-b".into());
+    pc.access_token = Some("ya29.configured".into());
+    pc.default_labels.insert("team".into(), "infra".into());
+    let c = ds.read(&Client::new(pc), &json!({})).await.unwrap();
+    assert_eq!(c["id"], format!("projects/{PROJECT}/regions/europe-west1/zones/europe-west1-b"));
+    assert_eq!(c["access_token"], "ya29.configured");
+    assert_eq!(c["default_labels"], json!({ "team": "infra" }));
+}
+
+#[tokio::test]
+async fn an_operation_deadline_stops_operation_polls() {
+    let mut config = Config::new("");
+    config.op_latency = Duration::from_secs(5);
+    let (_h, client) = slow_sandbox(config).await;
+    let r = rtype("google_project_service");
+    let planned = r.plan(client.config(), None, json!({ "service": "secretmanager.googleapis.com" })).unwrap();
+    let started = Instant::now();
+    let (result, reached) = within(Duration::from_secs(1), r.create(&client, &planned)).await;
+    assert!(reached, "the deadline stopped it: {result:?}");
+    match result {
+        Err(Error::Timeout(m)) => assert!(m.contains("operation") && m.contains("not done"), "{m}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+
+    // A deadline longer than the operation lets it finish; none is reached.
+    let (result, reached) = within(Duration::from_secs(30), r.create(&client, &planned)).await;
+    assert!(!reached);
+    assert_eq!(result.unwrap()["service"], "secretmanager.googleapis.com");
+}
+
+#[tokio::test]
+async fn an_operation_deadline_stops_retries() {
+    // Every answer is 429/503 with Retry-After: retried until the deadline,
+    // far sooner than the client's own retry deadline.
+    let mut config = Config::new("");
+    config.error_rate = 1.0;
+    let (_h, client) = sandbox(config).await;
+    let url = client.url("storage", "b/never");
+    let started = Instant::now();
+    let (result, reached) = within(Duration::from_secs(2), client.get_opt(&url)).await;
+    assert!(reached);
+    match result {
+        Err(Error::Timeout(m)) => assert!(m.contains("gave up retrying") && m.contains("b/never"), "{m}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }

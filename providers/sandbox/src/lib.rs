@@ -97,6 +97,11 @@ pub struct Config {
     pub seed: Option<u64>,
     /// APIs enabled in every project until Service Usage disables them.
     pub enabled_apis: Vec<String>,
+    /// Project ids that do not exist here: Resource Manager answers 403
+    /// PERMISSION_DENIED for them ("The caller does not have permission"),
+    /// as Google does for a project that does not exist or that the caller
+    /// may not see. The other APIs do not check this list.
+    pub missing_projects: Vec<String>,
 }
 
 impl Default for Config {
@@ -109,6 +114,7 @@ impl Default for Config {
             default_project: "sandbox-project".to_string(),
             seed: None,
             enabled_apis: services::serviceusage::DEFAULT_ENABLED.iter().map(|s| s.to_string()).collect(),
+            missing_projects: Vec::new(),
         }
     }
 }

@@ -198,6 +198,28 @@ async fn service_account_lifecycle() {
 }
 
 #[tokio::test]
+async fn missing_and_malformed_projects_are_refused_like_google() {
+    let mut c = config(Duration::ZERO);
+    c.missing_projects.push("ghost-project-1".into());
+    let sb = Sandbox::start(c).await;
+    for path in ["/cloudresourcemanager/v1/projects/ghost-project-1", "/v3/projects/ghost-project-1", "/v1/projects/ghost-project-1:getIamPolicy"] {
+        let method = if path.ends_with("Policy") { "POST" } else { "GET" };
+        let r = sb.call(method, path, None).await;
+        assert_eq!(status_of(&r), (403, "PERMISSION_DENIED"), "{path}: {}", r.body);
+        assert_eq!(message(&r), "The caller does not have permission");
+    }
+    let r = sb.call("GET", "/v1/projects/Not_A_Project", None).await;
+    assert_eq!(status_of(&r), (400, "INVALID_ARGUMENT"), "{}", r.body);
+    // A number no project has.
+    let r = sb.call("GET", "/v1/projects/123456789012", None).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // Sandbox projects have no labels and no parent: both are omitted.
+    let p = sb.call("GET", &format!("/v1/projects/{PROJECT}"), None).await;
+    assert!(p.body.get("labels").is_none() && p.body.get("parent").is_none(), "{}", p.body);
+    assert_eq!(p.body["projectNumber"], cairn_sandbox::services::project_number(PROJECT));
+}
+
+#[tokio::test]
 async fn project_get_and_policy_etags() {
     let sb = Sandbox::start(config(Duration::ZERO)).await;
 

@@ -11,12 +11,11 @@
 
 use super::{fill_project, object, opt_bool, project_of, req_str};
 use crate::client::Method;
-use crate::{AttrSpec, BoxFuture, Client, Error, GoogleResource, Json, ProviderConfig, TypeSchema, TypeSpec};
+use crate::{AttrSpec, BoxFuture, Client, Error, GoogleResource, Json, Operation, ProviderConfig, Timeouts, TypeSchema, TypeSpec};
 use serde_json::json;
 use std::time::Duration;
 
 const SERVICE: &str = "serviceusage";
-const TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 pub struct ProjectService;
 
@@ -46,6 +45,11 @@ impl ProjectService {
 impl GoogleResource for ProjectService {
     fn type_name(&self) -> &'static str {
         "google_project_service"
+    }
+
+    /// Terraform's: read 10m, the rest 20m.
+    fn default_timeouts(&self) -> Timeouts {
+        Timeouts::default().with(Operation::Read, Duration::from_secs(10 * 60))
     }
 
     fn schema(&self) -> TypeSchema {
@@ -92,7 +96,7 @@ impl GoogleResource for ProjectService {
             let service = req_str(planned, "service")?;
             let url = client.url(SERVICE, &format!("projects/{project}/services/{service}:enable"));
             let op = client.call(Method::POST, &url, Some(&json!({}))).await?;
-            client.wait_operation(SERVICE, op, TIMEOUT).await?;
+            client.wait_operation(SERVICE, op, self.default_timeouts().create).await?;
             client.note_enabled(service);
             Ok(state(project, service, Some(planned)))
         })
@@ -119,7 +123,7 @@ impl GoogleResource for ProjectService {
                 "checkIfServiceHasUsage": "SKIP",
             });
             let op = client.call(Method::POST, &url, Some(&body)).await?;
-            client.wait_operation(SERVICE, op, TIMEOUT).await?;
+            client.wait_operation(SERVICE, op, self.default_timeouts().delete).await?;
             Ok(())
         })
     }

@@ -18,7 +18,7 @@
 
 use super::{api_object, encode, fill_project, object, opt_bool, opt_str, project_of, req_str};
 use crate::client::Method;
-use crate::{AttrSpec, BoxFuture, Client, Error, GoogleResource, Json, ProviderConfig, TypeSchema, TypeSpec};
+use crate::{AttrSpec, BoxFuture, Client, Error, GoogleResource, Json, Operation, ProviderConfig, Timeouts, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
 use std::time::{Duration, Instant};
 
@@ -149,6 +149,11 @@ async fn set_disabled(client: &Client, url: &str, disabled: bool) -> Result<(), 
 impl GoogleResource for ServiceAccount {
     fn type_name(&self) -> &'static str {
         "google_service_account"
+    }
+
+    /// Terraform's: create 5m, the rest 20m.
+    fn default_timeouts(&self) -> Timeouts {
+        Timeouts::default().with(Operation::Create, Duration::from_secs(5 * 60))
     }
 
     fn schema(&self) -> TypeSchema {

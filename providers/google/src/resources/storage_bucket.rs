@@ -14,7 +14,7 @@ use super::{
     plan_labels, project_of, read_labels, req_str, string_map,
 };
 use crate::client::Method;
-use crate::{AttrSpec, BlockSpec, BoxFuture, Client, Error, GoogleResource, Json, Nesting, ProviderConfig, TypeSchema, TypeSpec};
+use crate::{AttrSpec, BlockSpec, BoxFuture, Client, Error, GoogleResource, Json, Nesting, ProviderConfig, Timeouts, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
 use std::time::{Duration, Instant};
 
@@ -245,6 +245,11 @@ impl StorageBucket {
 impl GoogleResource for StorageBucket {
     fn type_name(&self) -> &'static str {
         "google_storage_bucket"
+    }
+
+    /// Terraform's: create 10m, read and update 4m, delete 20m.
+    fn default_timeouts(&self) -> Timeouts {
+        Timeouts { create: Duration::from_secs(10 * 60), read: Duration::from_secs(4 * 60), update: Duration::from_secs(4 * 60), ..Timeouts::default() }
     }
 
     fn schema(&self) -> TypeSchema {

@@ -1,7 +1,13 @@
 //! Cloud Resource Manager v1 and v3: projects and their IAM policies.
 //!
 //! Owns: `projects.get` (v1: `projectNumber`, `projectId`, `name`,
-//! `lifecycleState`; v3: `name: projects/{number}`, `state`),
+//! `lifecycleState`, `createTime`; v3: `name: projects/{number}`, `state`,
+//! `displayName`; both: `labels` and `parent` when the project has them,
+//! which sandbox projects do not, so both are omitted as Google omits empty
+//! fields), 403 PERMISSION_DENIED "The caller does not have permission" for
+//! a project in [`crate::Config::missing_projects`] (Google's answer for a
+//! project that does not exist or that the caller may not see) and 400 for
+//! a malformed project id,
 //! `projects.getIamPolicy` and `projects.setIamPolicy` (both versions, same
 //! policy), with Google's rules: every set gives the policy a new `etag`;
 //! a set carrying an `etag` that is no longer current is 409 ABORTED
@@ -62,6 +68,9 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, v3: bool) -> R
         ["projects", p] => *p,
         _ => return Err(ApiError::unknown_route(&req.method, &req.segments.join("/"))),
     };
+    if ctx.config.missing_projects.iter().any(|m| m == p) {
+        return Err(ApiError::permission_denied("The caller does not have permission"));
+    }
     match (req.method.as_str(), req.verb.as_deref()) {
         ("GET", None) => {
             let project = resolve_project(store, ctx.now_ms, p)?;
@@ -87,16 +96,21 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, v3: bool) -> R
 fn project_json(store: &Store, project: &Project, v3: bool) -> Value {
     let stored = store.get(PROJECTS, &project.number).map(|r| r.resource.clone()).unwrap_or_default();
     let create_time = stored.get("createTime").cloned().unwrap_or(Value::Null);
-    if v3 {
+    let labels = stored.get("labels").filter(|l| l.as_object().is_some_and(|m| !m.is_empty())).cloned();
+    // Stored as v1's `{type, id}`.
+    let parent = stored.get("parent").filter(|p| p.is_object()).cloned();
+    let mut out = if v3 {
         let mut out = json!({
             "name": format!("projects/{}", project.number),
             "projectId": project.id,
             "state": "ACTIVE",
-            "displayName": project.id,
+            "displayName": stored.get("name").cloned().unwrap_or_else(|| json!(project.id)),
             "etag": format!("W/\"{}\"", project.number),
         });
-        if !create_time.is_null() {
-            out["createTime"] = create_time;
+        if let Some(p) = &parent {
+            let kind = p.get("type").and_then(Value::as_str).unwrap_or("organization");
+            let id = p.get("id").and_then(Value::as_str).unwrap_or_default();
+            out["parent"] = json!(format!("{kind}s/{id}"));
         }
         out
     } else {
@@ -106,11 +120,18 @@ fn project_json(store: &Store, project: &Project, v3: bool) -> Value {
             "lifecycleState": "ACTIVE",
             "name": stored.get("name").cloned().unwrap_or_else(|| json!(project.id)),
         });
-        if !create_time.is_null() {
-            out["createTime"] = create_time;
+        if let Some(p) = parent {
+            out["parent"] = p;
         }
         out
+    };
+    if !create_time.is_null() {
+        out["createTime"] = create_time;
     }
+    if let Some(l) = labels {
+        out["labels"] = l;
+    }
+    out
 }
 
 /// An int that JSON may carry as a number or a string.
