@@ -2,39 +2,18 @@
 //! create, read, update in place, delete, import; Service Usage gating
 //! Secret Manager; retries under injected faults; credential errors.
 
+mod common;
+
 use cairn_google::client::{resolve_static_token, Client, Error};
-use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
+use cairn_google::{Json, ProviderConfig};
 use cairn_sandbox::{Config, ServerHandle};
+use common::{create, rtype, update, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PROJECT: &str = "test-project";
-
-async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
-    config.op_latency = Duration::from_millis(50);
-    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(ProviderConfig {
-        project: Some(PROJECT.into()),
-        base_endpoint: Some(format!("http://{}/", handle.addr)),
-        ..ProviderConfig::default()
-    });
-    (handle, client)
-}
-
-fn rtype(name: &str) -> Box<dyn GoogleResource> {
-    resources().into_iter().find(|r| r.type_name() == name).unwrap()
-}
-
-/// plan (as the engine would) then create.
-async fn create(r: &dyn GoogleResource, client: &Client, config: Json) -> Json {
-    let planned = r.plan(client.config(), None, config).unwrap();
-    r.create(client, &planned).await.unwrap()
-}
-
-async fn update(r: &dyn GoogleResource, client: &Client, prior: &Json, config: Json) -> Json {
-    let planned = r.plan(client.config(), Some(prior), config).unwrap();
-    r.update(client, prior, &planned).await.unwrap()
+async fn sandbox(config: Config) -> (ServerHandle, Client) {
+    common::serve(config).await
 }
 
 async fn enable_secret_manager(client: &Client) -> Json {
