@@ -53,9 +53,10 @@ fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
 
     let (code, out, err) = cairn(dir, &["apply", "-sandbox", "-auto-approve"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Apply complete! Resources: 9 added"), "{out}");
+    assert!(out.contains("Apply complete! Resources: 11 added"), "{out}");
     assert!(out.contains("bucket_url = \"gs://sandbox-project-artifacts-"), "{out}");
     assert!(out.contains("runtime_account = \"app-runtime@sandbox-project.iam.gserviceaccount.com\""), "{out}");
+    assert!(out.contains("image_registry = \"europe-west1-docker.pkg.dev/sandbox-project/app-images\""), "{out}");
 
     // The generated password never shows, in plan text or outputs.
     let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cairn.tfstate")).unwrap()).unwrap();
@@ -78,16 +79,18 @@ fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
     let (_, list, _) = cairn(dir, &["sandbox", "list"]);
     assert!(list.contains("storage.buckets sandbox-project-artifacts-"), "{list}");
     assert!(list.contains("secretmanager.secrets projects/"), "{list}");
+    assert!(list.contains("artifactregistry.repositories projects/"), "{list}");
 
     // A plan made against the sandbox applies against the sandbox.
     let (code, _, err) = cairn(dir, &["plan", "-sandbox", "-destroy", "-out=destroy.plan"]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = cairn(dir, &["apply", "destroy.plan"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
+    assert!(out.contains("Destroy complete! Resources: 11 destroyed."), "{out}");
     let (_, list, _) = cairn(dir, &["sandbox", "list"]);
     assert!(!list.contains("storage.buckets"), "{list}");
     assert!(!list.contains("secretmanager.secrets"), "{list}");
+    assert!(!list.contains("artifactregistry.repositories"), "{list}");
 }
 
 #[test]
@@ -114,7 +117,7 @@ fn apply_survives_faults_and_iam_eventual_consistency() {
     let faults = [("CAIRN_SANDBOX_ERROR_RATE", "0.3"), ("CAIRN_SANDBOX_CONSISTENCY_DELAY_MS", "3000")];
     let (code, stdout, stderr) = cairn_env(tmp.path(), &["apply", "-sandbox", "-auto-approve"], &faults);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("Apply complete! Resources: 9 added"), "{stdout}");
+    assert!(stdout.contains("Apply complete! Resources: 11 added"), "{stdout}");
     let (code, plan, err) = cairn(tmp.path(), &["plan", "-sandbox", "-detailed-exitcode"]);
     assert_eq!(code, 0, "{plan}\n{err}");
 }

@@ -25,6 +25,10 @@ resource "google_project_service" "iam" {
   service = "iam.googleapis.com"
 }
 
+resource "google_project_service" "artifactregistry" {
+  service = "artifactregistry.googleapis.com"
+}
+
 resource "google_service_account" "app" {
   account_id   = "app-runtime"
   display_name = "Application runtime"
@@ -66,6 +70,39 @@ resource "google_storage_bucket" "artifacts" {
   }
 }
 
+resource "google_artifact_registry_repository" "images" {
+  repository_id = "app-images"
+  format        = "DOCKER"
+  description   = "Application container images"
+
+  docker_config {
+    immutable_tags = true
+  }
+
+  cleanup_policies {
+    id     = "delete-untagged"
+    action = "DELETE"
+    condition {
+      tag_state  = "UNTAGGED"
+      older_than = "30d"
+    }
+  }
+
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = 5
+    }
+  }
+
+  labels = {
+    team = "platform"
+  }
+
+  depends_on = [google_project_service.artifactregistry]
+}
+
 resource "random_password" "db" {
   length  = 24
   special = false
@@ -88,6 +125,10 @@ resource "google_secret_manager_secret_version" "db_password" {
 
 output "bucket_url" {
   value = google_storage_bucket.artifacts.url
+}
+
+output "image_registry" {
+  value = google_artifact_registry_repository.images.registry_uri
 }
 
 output "runtime_account" {

@@ -255,10 +255,29 @@ pub fn state_addr(addr: &ResourceAddr) -> crate::state::InstanceAddr {
     }
 }
 
-/// An instance's attributes as a value, its sensitive paths marked.
+/// An instance's attributes as a value, its sensitive paths marked. Arrays
+/// are tuples and objects objects: for showing. What is compared with a
+/// provider's answer or a plan is [`prior_value`].
 pub fn state_value(inst: &crate::state::InstanceState) -> Value {
+    encode::mark_paths(Value::from_json(&inst.attributes), &sensitive_paths(inst))
+}
+
+/// An instance's attributes typed by its resource type's schema (a set
+/// attribute or block is a set again, a map a map), sensitive paths marked:
+/// the prior object that refresh, plan and apply compare with what the
+/// provider and the configuration give, which are typed the same way. A
+/// type cairn does not know gives [`state_value`].
+pub fn prior_value(addr: &ResourceAddr, inst: &crate::state::InstanceState) -> Value {
+    match crate::provider::lookup(addr.mode, &addr.type_name) {
+        Some(t) => encode::mark_paths(Value::from_typed_json(&inst.attributes, &t.schema().value_type()), &sensitive_paths(inst)),
+        None => state_value(inst),
+    }
+}
+
+/// The sensitive paths of an instance as JSON arrays of steps.
+fn sensitive_paths(inst: &crate::state::InstanceState) -> Vec<serde_json::Value> {
     use crate::state::PathStep;
-    let paths: Vec<serde_json::Value> = inst
+    inst
         .sensitive_attributes
         .iter()
         .map(|p| {
@@ -271,8 +290,7 @@ pub fn state_value(inst: &crate::state::InstanceState) -> Value {
                     .collect(),
             )
         })
-        .collect();
-    encode::mark_paths(Value::from_json(&inst.attributes), &paths)
+        .collect()
 }
 
 /// Stores a (wholly known) value into an instance record.
@@ -293,4 +311,26 @@ pub fn store_value(inst: &mut crate::state::InstanceState, value: &Value) {
             _ => Vec::new(),
         })
         .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prior_values_are_typed_by_the_schema() {
+        // A set block stored as a JSON array reads back as a set, so it
+        // equals what the configuration and the provider give (no drift and
+        // no perpetual update); a type cairn does not know stays untyped.
+        let attrs = serde_json::json!({ "repository_id": "r", "labels": { "a": "b" }, "cleanup_policies": [{ "id": "y" }, { "id": "x" }] });
+        let inst = crate::state::InstanceState::new(attrs.clone());
+        let addr: ResourceAddr = "google_artifact_registry_repository.r".parse().unwrap();
+        let prior = prior_value(&addr, &inst);
+        let Value::Object(m) = &prior else { panic!("{prior:?}") };
+        assert!(matches!(&m["cleanup_policies"], Value::Set(xs) if xs.len() == 2), "{prior:?}");
+        assert!(matches!(&m["labels"], Value::Map(_)), "{prior:?}");
+        let unknown: ResourceAddr = "example_thing.r".parse().unwrap();
+        assert!(prior_value(&unknown, &inst).equals(&state_value(&inst)));
+        assert!(!state_value(&inst).equals(&prior), "arrays alone are tuples, not sets");
+    }
 }

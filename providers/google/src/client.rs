@@ -60,6 +60,21 @@ impl Error {
     pub fn is_status(&self, code: u16) -> bool {
         matches!(self, Error::Api { status, .. } if *status == code)
     }
+
+    /// The same error, saying first what was being done (`creating
+    /// repository projects/p/locations/l/repositories/r`): an operation's
+    /// error names only the operation. The kind stays, so callers can still
+    /// match on it; [`Error::NotFound`] and [`Error::Credentials`] are kept
+    /// as they are.
+    pub fn context(self, what: &str) -> Error {
+        match self {
+            Error::Api { call, status, reason, message } => Error::Api { call: format!("{what}: {call}"), status, reason, message },
+            Error::Timeout(m) => Error::Timeout(format!("{what}: {m}")),
+            Error::Transport(m) => Error::Transport(format!("{what}: {m}")),
+            Error::Invalid(m) => Error::Invalid(format!("{what}: {m}")),
+            e @ (Error::NotFound | Error::Credentials(_)) => e,
+        }
+    }
 }
 
 /// The OAuth scope every call uses.
@@ -74,6 +89,21 @@ pub const DEFAULT_RETRY_DEADLINE: Duration = Duration::from_secs(240);
 /// How long after this client enabled an API a 403 SERVICE_DISABLED for it
 /// is taken as propagation delay and retried.
 const ENABLE_PROPAGATION: Duration = Duration::from_secs(300);
+
+/// How long a GET right after a create or update may be 404 (Google's
+/// eventual consistency) before [`Client::get_consistent`] gives up.
+const WRITE_CONSISTENCY: Duration = Duration::from_secs(60);
+
+/// The error when neither a resource nor the provider block names a project.
+pub(crate) const NO_PROJECT: &str = "no project: set `project` on the resource or the provider block";
+
+/// The error when neither a resource nor the provider block names a location.
+pub(crate) const NO_LOCATION: &str = "no location: set `location` on the resource or `region` on the provider block";
+
+/// A provider-block setting that must be there and not empty.
+fn setting<'a>(value: &'a Option<String>, missing: &str) -> Result<&'a str, Error> {
+    value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| Error::Invalid(missing.to_string()))
+}
 
 /// Google's base URL for a service and the path under a single emulator
 /// base endpoint.
@@ -256,11 +286,13 @@ impl Client {
 
     /// The provider's project, or an error naming what is missing.
     pub fn default_project(&self) -> Result<&str, Error> {
-        self.config
-            .project
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| Error::Invalid("no project: set `project` on the resource or the provider block".into()))
+        setting(&self.config.project, NO_PROJECT)
+    }
+
+    /// The provider's region (the default `location` of regional types), or
+    /// an error naming what is missing.
+    pub fn default_region(&self) -> Result<&str, Error> {
+        setting(&self.config.region, NO_LOCATION)
     }
 
     /// The base URL of `service` (`storage`, `secretmanager`...), ending in `/`.
@@ -493,6 +525,23 @@ impl Client {
             Ok(v) => Ok(Some(v.unwrap_or(Json::Null))),
             Err(Error::NotFound) => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    /// GET an object just written, retrying a 404 for a while: Google may
+    /// not show a new object to reads at once.
+    pub async fn get_consistent(&self, url: &str) -> Result<Json, Error> {
+        let deadline = Instant::now() + WRITE_CONSISTENCY;
+        let mut wait = Duration::from_millis(200);
+        loop {
+            match self.call(Method::GET, url, None).await {
+                Err(Error::NotFound) if Instant::now() + wait < deadline => {
+                    tracing::debug!(url, retry = "404 right after a write (eventual consistency)", "google call retried");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
         }
     }
 

@@ -6,45 +6,24 @@
 //! delete). They need the sandbox's IAM and Resource Manager policy
 //! services.
 
+mod common;
+
 use cairn_google::client::Client;
-use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
 use cairn_sandbox::{Config, ServerHandle};
+use common::{create, rtype, update, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PROJECT: &str = "test-project";
-
 async fn sandbox() -> (ServerHandle, Client) {
     let mut config = Config::new("");
-    config.op_latency = Duration::from_millis(50);
     for api in ["iam.googleapis.com", "cloudresourcemanager.googleapis.com"] {
         if !config.enabled_apis.iter().any(|a| a == api) {
             config.enabled_apis.push(api.into());
         }
     }
-    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(ProviderConfig {
-        project: Some(PROJECT.into()),
-        base_endpoint: Some(format!("http://{}/", handle.addr)),
-        ..ProviderConfig::default()
-    })
-    .with_retry_deadline(Duration::from_secs(20));
-    (handle, client)
-}
-
-fn rtype(name: &str) -> Box<dyn GoogleResource> {
-    resources().into_iter().find(|r| r.type_name() == name).unwrap()
-}
-
-async fn create(r: &dyn GoogleResource, client: &Client, config: Json) -> Json {
-    let planned = r.plan(client.config(), None, config).unwrap();
-    r.create(client, &planned).await.unwrap()
-}
-
-async fn update(r: &dyn GoogleResource, client: &Client, prior: &Json, config: Json) -> Json {
-    let planned = r.plan(client.config(), Some(prior), config).unwrap();
-    r.update(client, prior, &planned).await.unwrap()
+    let (handle, client) = common::serve(config).await;
+    (handle, client.with_retry_deadline(Duration::from_secs(20)))
 }
 
 #[tokio::test]

@@ -4,48 +4,27 @@
 //! data sources (`google_project`, `google_client_config`); operation
 //! deadlines bounding retries and operation polls.
 
+mod common;
+
 use cairn_google::client::{resolve_static_token, within, Client, Error, SANDBOX_TOKEN};
-use cairn_google::{data_sources, resources, GoogleDataSource, GoogleResource, Json, ProviderConfig};
+use cairn_google::{data_sources, GoogleDataSource, Json, ProviderConfig};
 use cairn_sandbox::{Config, ServerHandle};
+use common::{create, rtype, update, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PROJECT: &str = "test-project";
-
-async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
-    config.op_latency = config.op_latency.min(Duration::from_millis(50));
-    slow_sandbox(config).await
+async fn sandbox(config: Config) -> (ServerHandle, Client) {
+    common::serve(config).await
 }
 
 /// A sandbox whose operations take `config.op_latency` (default 500 ms).
 async fn slow_sandbox(config: Config) -> (ServerHandle, Client) {
-    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(ProviderConfig {
-        project: Some(PROJECT.into()),
-        base_endpoint: Some(format!("http://{}/", handle.addr)),
-        ..ProviderConfig::default()
-    });
-    (handle, client)
-}
-
-fn rtype(name: &str) -> Box<dyn GoogleResource> {
-    resources().into_iter().find(|r| r.type_name() == name).unwrap()
+    common::serve_as_configured(config).await
 }
 
 fn data_source(name: &str) -> Box<dyn GoogleDataSource> {
     data_sources().into_iter().find(|d| d.type_name() == name).unwrap()
-}
-
-/// plan (as the engine would) then create.
-async fn create(r: &dyn GoogleResource, client: &Client, config: Json) -> Json {
-    let planned = r.plan(client.config(), None, config).unwrap();
-    r.create(client, &planned).await.unwrap()
-}
-
-async fn update(r: &dyn GoogleResource, client: &Client, prior: &Json, config: Json) -> Json {
-    let planned = r.plan(client.config(), Some(prior), config).unwrap();
-    r.update(client, prior, &planned).await.unwrap()
 }
 
 async fn enable_secret_manager(client: &Client) -> Json {

@@ -15,6 +15,7 @@
 //! |---|---|---|
 //! | Cloud Storage | `https://storage.googleapis.com/storage/v1/` | `http://ADDR/storage/v1/` |
 //! | Cloud Storage uploads | `https://storage.googleapis.com/upload/storage/v1/` | `http://ADDR/upload/storage/v1/` |
+//! | Artifact Registry | `https://artifactregistry.googleapis.com/v1/` | `http://ADDR/artifactregistry/v1/` |
 //! | Secret Manager | `https://secretmanager.googleapis.com/v1/` | `http://ADDR/secretmanager/v1/` |
 //! | Service Usage | `https://serviceusage.googleapis.com/v1/` | `http://ADDR/serviceusage/v1/` |
 //! | IAM | `https://iam.googleapis.com/v1/` | `http://ADDR/iam/v1/` |
@@ -26,10 +27,12 @@
 //! `http://ADDR/{api}/` and appends the same relative paths (`v1/projects/...`)
 //! it would append to Google's base URL. Bare `/v1/...` works too, routed by
 //! what the path names (`secrets`, `services`, `operations`,
-//! `serviceAccounts`; `projects/p` and `projects/p:verb` are Resource
-//! Manager), and so does bare `/v3/projects/...` (Resource Manager v3). A
-//! long-running operation named `operations/x` is polled at
-//! `GET {base}v1/operations/x`.
+//! `serviceAccounts`, `repositories`; `projects/p` and `projects/p:verb` are
+//! Resource Manager), and so does bare `/v3/projects/...` (Resource Manager
+//! v3). A long-running operation named `operations/x` is polled at
+//! `GET {base}v1/operations/x`; one named
+//! `projects/p/locations/l/operations/x` (Artifact Registry) at
+//! `GET {base}v1/projects/p/locations/l/operations/x`.
 //!
 //! # What a request goes through
 //!
@@ -137,8 +140,8 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// name: `("storage.buckets", "my-bucket")`,
 /// `("secretmanager.secrets", "projects/123/secrets/s")`. Types are the
 /// store's collections and include `longrunning.operations`,
-/// `cloudresourcemanager.projects`, `cloudresourcemanager.policies` and
-/// `iam.serviceaccounts`. Empty when there is nothing (or no
+/// `cloudresourcemanager.projects`, `cloudresourcemanager.policies`,
+/// `iam.serviceaccounts` and `artifactregistry.repositories`. Empty when there is nothing (or no
 /// directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)

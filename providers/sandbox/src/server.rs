@@ -12,14 +12,17 @@
 //!
 //! Routing (see the crate documentation for the client's view):
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
-//! - `/{api}/v1/...` with `api` one of `secretmanager`, `serviceusage`,
-//!   `iam`, `cloudresourcemanager` (also `/cloudresourcemanager/v3/...`) →
-//!   that API (the form cairn's client uses: one base URL per service);
+//! - `/{api}/v1/...` with `api` one of `artifactregistry`, `secretmanager`,
+//!   `serviceusage`, `iam`, `cloudresourcemanager` (also
+//!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
+//!   uses: one base URL per service);
 //! - `/v1/...` → the API whose paths these are (`.../secrets...` is Secret
 //!   Manager, `.../services...` and `operations/...` are Service Usage,
-//!   `projects/p/serviceAccounts...` is IAM, `projects/p` and
-//!   `projects/p:verb` are Resource Manager v1); `/v3/projects/...` →
-//!   Resource Manager v3.
+//!   `projects/p/serviceAccounts...` is IAM, `projects/p/locations/l/repositories...`
+//!   is Artifact Registry, `projects/p` and `projects/p:verb` are Resource
+//!   Manager v1); `/v3/projects/...` → Resource Manager v3. A location's
+//!   operations (`/v1/projects/p/locations/l/operations/x`) have the same
+//!   path in several APIs and are answered only under `/{api}/v1/`.
 //!
 //! Discovery is asked, for the route's own API, with the path as Google's
 //! host would see it (`/storage/v1/b`, `/v1/projects/p/secrets`), without
@@ -178,6 +181,7 @@ fn route(path: &str) -> Option<Route> {
         return make(Api::Storage, true, rest, path.to_string());
     }
     for (prefix, api, version) in [
+        ("/artifactregistry/v1/", Api::ArtifactRegistry, "v1"),
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
         ("/serviceusage/v1/", Api::ServiceUsage, "v1"),
         ("/iam/v1/", Api::Iam, "v1"),
@@ -201,6 +205,8 @@ fn route(path: &str) -> Option<Route> {
         Api::ResourceManagerV1
     } else if in_project && segs.get(2).is_some_and(|s| *s == "serviceAccounts" || s.starts_with("serviceAccounts:")) {
         Api::Iam
+    } else if in_project && segs.get(2) == Some(&"locations") && segs.get(4).is_some_and(|s| *s == "repositories" || s.starts_with("repositories:")) {
+        Api::ArtifactRegistry
     } else if has("secrets") {
         Api::SecretManager
     } else {
@@ -298,6 +304,7 @@ async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_que
         let mut ctx = Ctx { config: &shared.config, now_ms: now_ms(), ids };
         match route.api {
             Api::Storage => services::storage::handle(&mut ctx, store, &api_req),
+            Api::ArtifactRegistry => services::artifactregistry::handle(&mut ctx, store, &api_req),
             Api::SecretManager => services::secretmanager::handle(&mut ctx, store, &api_req),
             Api::ServiceUsage => services::serviceusage::handle(&mut ctx, store, &api_req),
             Api::Iam => services::iam::handle(&mut ctx, store, &api_req),
@@ -409,6 +416,11 @@ mod tests {
         let r = route("/cloudresourcemanager/v3/projects/p").unwrap();
         assert_eq!((r.api, r.google_path.as_str()), (Api::ResourceManagerV3, "/v3/projects/p"));
         assert_eq!(route("/cloudresourcemanager/v1/projects/p:getIamPolicy").unwrap().api, Api::ResourceManagerV1);
+        let r = route("/artifactregistry/v1/projects/p/locations/us/repositories").unwrap();
+        assert_eq!((r.api, r.google_path.as_str()), (Api::ArtifactRegistry, "/v1/projects/p/locations/us/repositories"));
+        assert_eq!(route("/v1/projects/p/locations/us/repositories/r").unwrap().api, Api::ArtifactRegistry);
+        assert_eq!(route("/artifactregistry/v1/projects/p/locations/us/operations/o").unwrap().api, Api::ArtifactRegistry);
+        assert!(route("/v1/projects/p/locations/us/operations/o").is_none());
         assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());

@@ -166,11 +166,16 @@ async fn requests_without_bearer_token_are_401() {
     sb.handle.shutdown();
 }
 
-/// Polls an operation until `done`, through the per-service base URL.
+/// Polls a Service Usage operation until `done`.
 async fn wait_op(sb: &Sandbox, op: &Value) -> Value {
-    let name = op["name"].as_str().unwrap().to_string();
+    wait_op_of(sb, "serviceusage", op["name"].as_str().unwrap()).await
+}
+
+/// Polls operation `name` of `api` until `done`, through the per-service
+/// base URL.
+async fn wait_op_of(sb: &Sandbox, api: &str, name: &str) -> Value {
     for _ in 0..50 {
-        let r = sb.call("GET", &format!("/serviceusage/v1/{name}"), None).await;
+        let r = sb.call("GET", &format!("/{api}/v1/{name}"), None).await;
         assert_eq!(r.status, 200, "{}", r.body);
         if r.body["done"] == true {
             return r.body;
@@ -432,4 +437,111 @@ async fn unknown_fields_are_rejected_as_google_does() {
     let get = sb.call("GET", "/storage/v1/b/strict-bucket", None).await;
     assert_eq!(get.status, 404);
     sb.handle.shutdown();
+}
+
+#[tokio::test]
+async fn artifact_registry_repositories_over_http() {
+    let sb = Sandbox::start(config(Path::new(""))).await;
+    let parent = format!("/artifactregistry/v1/projects/{PROJECT}/locations/us-central1");
+    let repos = format!("{parent}/repositories");
+    let body = json!({
+        "format": "DOCKER", "description": "images", "labels": { "env": "dev" },
+        "cleanupPolicyDryRun": false,
+        "cleanupPolicies": { "old": { "action": "DELETE", "condition": { "olderThan": "2592000.000s", "tagState": "UNTAGGED" } } },
+    });
+
+    let denied = sb.call("POST", &format!("{repos}?repositoryId=images"), Some(body.clone())).await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(denied.body["error"]["details"][0]["reason"], "SERVICE_DISABLED");
+    assert_eq!(denied.body["error"]["details"][0]["metadata"]["service"], "artifactregistry.googleapis.com");
+    let op = sb.call("POST", &format!("/serviceusage/v1/projects/{PROJECT}/services/artifactregistry.googleapis.com:enable"), Some(json!({}))).await;
+    wait_op(&sb, &op.body).await;
+
+    // Bad requests: 400 before anything is created.
+    for (query, bad) in [
+        ("repositoryId=Images", body.clone()),
+        ("repositoryId=images-", body.clone()),
+        ("", body.clone()),
+        ("repositoryId=x", json!({ "format": "WHEELS" })),
+        ("repositoryId=x", json!({ "description": "no format" })),
+        ("repositoryId=x", json!({ "format": "NPM", "mode": "VIRTUAL_REPOSITORY" })),
+        ("repositoryId=x", json!({ "format": "NPM", "cleanupPolicies": { "p": { "action": "DELETE", "mostRecentVersions": { "keepCount": 1 } } } })),
+        ("repositoryId=x", json!({ "format": "NPM", "cleanupPolicies": { "p": { "action": "KEEP", "condition": { "olderThan": "30d" } } } })),
+        ("repositoryId=x", json!({ "format": "NPM", "kmsKeyName": "my-key" })),
+    ] {
+        let r = sb.call("POST", &format!("{repos}?{query}"), Some(bad.clone())).await;
+        assert_eq!(r.status, 400, "{query} {bad}: {}", r.body);
+        assert_eq!(r.body["error"]["status"], "INVALID_ARGUMENT", "{}", r.body);
+    }
+
+    // Create: an operation; the repository shows when it is done.
+    let op = sb.call("POST", &format!("{repos}?repositoryId=images"), Some(body.clone())).await;
+    assert_eq!(op.status, 200, "{}", op.body);
+    let op_name = op.body["name"].as_str().unwrap().to_string();
+    assert!(op_name.starts_with(&format!("projects/{PROJECT}/locations/us-central1/operations/")), "{op_name}");
+    assert!(op.body.get("done").is_none());
+    assert_eq!(sb.call("GET", &format!("{repos}/images"), None).await.status, 404, "not before the operation is done");
+    let dup = sb.call("POST", &format!("{repos}?repositoryId=images"), Some(body.clone())).await;
+    assert_eq!((dup.status, dup.body["error"]["status"].as_str()), (409, Some("ALREADY_EXISTS")));
+    let done = wait_ar_op(&sb, &op_name).await;
+    let repo = &done["response"];
+    assert_eq!(repo["@type"], "type.googleapis.com/google.devtools.artifactregistry.v1.Repository");
+    assert_eq!(repo["name"], format!("projects/{PROJECT}/locations/us-central1/repositories/images"));
+    assert_eq!(repo["mode"], "STANDARD_REPOSITORY");
+    assert_eq!(repo["registryUri"], format!("us-central1-docker.pkg.dev/{PROJECT}/images"));
+    assert_eq!(repo["cleanupPolicies"]["old"], json!({ "id": "old", "action": "DELETE", "condition": { "olderThan": "2592000s", "tagState": "UNTAGGED" } }));
+    assert!(repo.get("cleanupPolicyDryRun").is_none(), "false is left out: {repo}");
+    let got = sb.call("GET", &format!("{repos}/images"), None).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body["createTime"], repo["createTime"]);
+
+    // List, with a name filter.
+    assert_eq!(sb.call("POST", &format!("{repos}?repositoryId=charts"), Some(json!({ "format": "GENERIC" }))).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let all = sb.call("GET", &repos, None).await;
+    let names: Vec<&str> = all.body["repositories"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].ends_with("/charts") && names[1].ends_with("/images"));
+    let filtered = sb.call("GET", &format!("{repos}?filter=name%3D%22*%2Fim*%22"), None).await;
+    assert_eq!(filtered.body["repositories"].as_array().map(Vec::len), Some(1), "{}", filtered.body);
+    let paged = sb.call("GET", &format!("{repos}?pageSize=1"), None).await;
+    assert!(paged.body["nextPageToken"].is_string());
+
+    // Patch: what the mask names, and nothing immutable.
+    let p = sb
+        .call("PATCH", &format!("{repos}/images?updateMask=description,dockerConfig"), Some(json!({ "dockerConfig": { "immutableTags": true }, "labels": { "x": "y" } })))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.get("description").is_none(), "cleared: {}", p.body);
+    assert_eq!(p.body["dockerConfig"]["immutableTags"], true);
+    assert_eq!(p.body["labels"], json!({ "env": "dev" }), "labels were not in the mask");
+    assert_ne!(p.body["updateTime"], repo["updateTime"]);
+    for mask in ["format", "kmsKeyName", "mode", "sizeBytes"] {
+        let r = sb.call("PATCH", &format!("{repos}/images?updateMask={mask}"), Some(json!({}))).await;
+        assert_eq!(r.status, 400, "{mask}: {}", r.body);
+    }
+    let unmasked = sb.call("PATCH", &format!("{repos}/images"), Some(json!({ "format": "DOCKER", "description": "again" }))).await;
+    assert_eq!((unmasked.status, unmasked.body["description"].as_str()), (200, Some("again")), "{}", unmasked.body);
+
+    // A KMS key elsewhere fails the operation: nothing is created.
+    let sealed = json!({ "format": "MAVEN", "kmsKeyName": format!("projects/{PROJECT}/locations/europe-west1/keyRings/r/cryptoKeys/k") });
+    let op = sb.call("POST", &format!("{repos}?repositoryId=sealed"), Some(sealed)).await;
+    assert_eq!(op.status, 200, "{}", op.body);
+    let failed = wait_ar_op(&sb, op.body["name"].as_str().unwrap()).await;
+    assert_eq!(failed["error"]["code"], 9, "{failed}");
+    assert_eq!(sb.call("GET", &format!("{repos}/sealed"), None).await.status, 404);
+
+    // Delete: an operation; the repository goes when it is done.
+    let op = sb.call("DELETE", &format!("{repos}/images"), None).await;
+    assert_eq!(op.status, 200, "{}", op.body);
+    assert_eq!(sb.call("DELETE", &format!("{repos}/images"), None).await.status, 400, "already being deleted");
+    wait_ar_op(&sb, op.body["name"].as_str().unwrap()).await;
+    assert_eq!(sb.call("GET", &format!("{repos}/images"), None).await.status, 404);
+    assert_eq!(sb.call("DELETE", &format!("{repos}/images"), None).await.status, 404);
+    sb.handle.shutdown();
+}
+
+/// Polls an Artifact Registry operation until `done`.
+async fn wait_ar_op(sb: &Sandbox, name: &str) -> Value {
+    wait_op_of(sb, "artifactregistry", name).await
 }

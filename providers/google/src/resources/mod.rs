@@ -2,6 +2,7 @@
 //! Terraform-shaped JSON, filling the provider's project, and labels merged
 //! with the provider's `default_labels` (provider 5+ semantics).
 
+pub mod artifact_registry_repository;
 pub mod project_iam;
 pub mod project_iam_binding;
 pub mod project_iam_member;
@@ -11,6 +12,7 @@ pub mod secret_manager_secret_version;
 pub mod service_account;
 pub mod storage_bucket;
 
+use crate::client::{NO_LOCATION, NO_PROJECT};
 use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -25,6 +27,7 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(service_account::ServiceAccount),
         Box::new(project_iam_member::ProjectIamMember),
         Box::new(project_iam_binding::ProjectIamBinding),
+        Box::new(artifact_registry_repository::ArtifactRegistryRepository),
     ]
 }
 
@@ -40,6 +43,16 @@ pub(crate) fn req_str<'a>(v: &'a Json, key: &str) -> Result<&'a str, Error> {
 
 pub(crate) fn opt_bool(v: &Json, key: &str) -> Option<bool> {
     v.get(key).and_then(Json::as_bool)
+}
+
+/// A whole number, as JSON may carry it: `5`, `5.0` (from the engine's
+/// numbers) or `"5"` (an API's int64).
+pub(crate) fn int_of(v: &Json) -> Option<i64> {
+    match v {
+        Json::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Json::String(s) => s.parse().ok(),
+        _ => None,
+    }
 }
 
 /// The first object of a nested block (a list of objects, or one object).
@@ -73,23 +86,38 @@ pub(crate) fn api_object<'a>(v: &'a Json, what: &str) -> Result<&'a Map<String, 
     v.as_object().ok_or_else(|| Error::Invalid(format!("{what}: the answer is not a JSON object")))
 }
 
+/// Fills `key` when unset: from the prior state on update, else from the
+/// provider block (`from_provider`); `missing` is the error when neither has it.
+fn fill_from(
+    m: &mut Map<String, Json>,
+    key: &str,
+    prior: Option<&Json>,
+    from_provider: Option<&String>,
+    missing: &str,
+) -> Result<(), String> {
+    if m.get(key).and_then(Json::as_str).is_some_and(|s| !s.is_empty()) {
+        return Ok(());
+    }
+    let from = prior.and_then(|p| opt_str(p, key)).map(str::to_string).or_else(|| from_provider.filter(|v| !v.is_empty()).cloned());
+    match from {
+        Some(v) => {
+            m.insert(key.into(), json!(v));
+            Ok(())
+        }
+        None => Err(missing.into()),
+    }
+}
+
 /// Fills `project` from the provider block when unset (or from the prior
 /// state on update).
 pub(crate) fn fill_project(config: &ProviderConfig, prior: Option<&Json>, m: &mut Map<String, Json>) -> Result<(), String> {
-    let set = m.get("project").and_then(Json::as_str).is_some_and(|s| !s.is_empty());
-    if !set {
-        let from = prior
-            .and_then(|p| opt_str(p, "project"))
-            .map(str::to_string)
-            .or_else(|| config.project.clone().filter(|p| !p.is_empty()));
-        match from {
-            Some(p) => {
-                m.insert("project".into(), json!(p));
-            }
-            None => return Err("no project: set `project` on the resource or the provider block".into()),
-        }
-    }
-    Ok(())
+    fill_from(m, "project", prior, config.project.as_ref(), NO_PROJECT)
+}
+
+/// Fills `location` from the provider's `region` when unset (or from the
+/// prior state on update): regional and multi-regional types.
+pub(crate) fn fill_location(config: &ProviderConfig, prior: Option<&Json>, m: &mut Map<String, Json>) -> Result<(), String> {
+    fill_from(m, "location", prior, config.region.as_ref(), NO_LOCATION)
 }
 
 /// The project of a planned or prior object (set by `plan`), else the client's.
@@ -97,6 +125,34 @@ pub(crate) fn project_of<'a>(client: &'a Client, v: &'a Json) -> Result<&'a str,
     match opt_str(v, "project") {
         Some(p) => Ok(p),
         None => client.default_project(),
+    }
+}
+
+/// The `location` of a planned or prior object (set by `plan`), else the
+/// provider's region.
+pub(crate) fn location_of<'a>(client: &'a Client, v: &'a Json) -> Result<&'a str, Error> {
+    match opt_str(v, "location") {
+        Some(l) => Ok(l),
+        None => client.default_region(),
+    }
+}
+
+/// Keeps the prior spelling of `key` when the new value differs only in
+/// case: for values the API normalizes (`docker` read back as `DOCKER`), so
+/// that they never show as a change, nor force a replacement.
+pub(crate) fn keep_prior_case(prior: Option<&Json>, m: &mut Map<String, Json>, key: &str) {
+    let Some(p) = prior.and_then(|p| opt_str(p, key)) else { return };
+    if m.get(key).and_then(Json::as_str).is_some_and(|now| now != p && now.eq_ignore_ascii_case(p)) {
+        m.insert(key.into(), json!(p));
+    }
+}
+
+/// What a read gives for a value the API normalizes: `base`'s spelling of
+/// `key` when it is the same ignoring case, else the API's.
+pub(crate) fn spelling_of(base: Option<&Json>, key: &str, api: &str) -> String {
+    match base.and_then(|b| opt_str(b, key)) {
+        Some(b) if b.eq_ignore_ascii_case(api) => b.to_string(),
+        _ => api.to_string(),
     }
 }
 
@@ -108,7 +164,8 @@ pub(crate) fn string_map(v: &Json, key: &str) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn to_json_map(m: &BTreeMap<String, String>) -> Json {
+/// A string map as a JSON object (`labels` for the API).
+pub(crate) fn to_json_map(m: &BTreeMap<String, String>) -> Json {
     Json::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
 

@@ -10,17 +10,15 @@
 //! the bucket name (`{project}/{name}` is also accepted on import).
 
 use super::{
-    api_object, block, blocks, effective_labels, encode, fill_project, label_attrs, object, opt_bool, opt_str,
+    api_object, block, blocks, effective_labels, encode, fill_project, int_of, label_attrs, object, opt_bool, opt_str,
     plan_labels, project_of, read_labels, req_str, string_map,
 };
 use crate::client::Method;
 use crate::{AttrSpec, BlockSpec, BoxFuture, Client, Error, GoogleResource, Json, Nesting, ProviderConfig, Timeouts, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SERVICE: &str = "storage";
-/// How long a GET right after a create or update may be 404.
-const CONSISTENCY: Duration = Duration::from_secs(60);
 
 pub struct StorageBucket;
 
@@ -43,14 +41,6 @@ enum Kind {
     Int,
     Str,
     List,
-}
-
-fn int_of(v: &Json) -> Option<i64> {
-    match v {
-        Json::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }
 
 /// One `lifecycle_rule` block as the API's `lifecycle.rule[]` entry.
@@ -202,19 +192,7 @@ fn to_state(client: &Client, api: &Json, base: Option<&Json>, project: &str) -> 
 impl StorageBucket {
     /// GET the bucket, retrying a 404 for a while (after a create/update).
     async fn get_consistent(client: &Client, name: &str) -> Result<Json, Error> {
-        let url = client.url(SERVICE, &format!("b/{}", encode(name)));
-        let deadline = Instant::now() + CONSISTENCY;
-        let mut wait = Duration::from_millis(200);
-        loop {
-            match client.call(Method::GET, &url, None).await {
-                Err(Error::NotFound) if Instant::now() + wait < deadline => {
-                    tracing::debug!(url, retry = "404 right after a write (eventual consistency)", "google call retried");
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(5));
-                }
-                other => return other,
-            }
-        }
+        client.get_consistent(&client.url(SERVICE, &format!("b/{}", encode(name)))).await
     }
 
     /// Every object generation in the bucket: `(name, generation)`.

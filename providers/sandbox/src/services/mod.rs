@@ -12,6 +12,7 @@
 //! `handle(&mut Ctx, &mut Store, &ApiRequest) -> Result<Reply, ApiError>`.
 //! It matches `(method, path segments)` and answers.
 
+pub mod artifactregistry;
 pub mod iam;
 pub mod resourcemanager;
 pub mod secretmanager;
@@ -27,6 +28,7 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
     Storage,
+    ArtifactRegistry,
     SecretManager,
     ServiceUsage,
     Iam,
@@ -42,6 +44,7 @@ impl Api {
     pub fn discovery_name(self) -> &'static str {
         match self {
             Api::Storage => "storage",
+            Api::ArtifactRegistry => "artifactregistry",
             Api::SecretManager => "secretmanager",
             Api::ServiceUsage => "serviceusage",
             Api::Iam => "iam",
@@ -54,6 +57,7 @@ impl Api {
     pub fn service_name(self) -> &'static str {
         match self {
             Api::Storage => "storage.googleapis.com",
+            Api::ArtifactRegistry => "artifactregistry.googleapis.com",
             Api::SecretManager => "secretmanager.googleapis.com",
             Api::ServiceUsage => "serviceusage.googleapis.com",
             Api::Iam => "iam.googleapis.com",
@@ -227,6 +231,49 @@ pub fn valid_project_id(id: &str) -> bool {
     len_ok && chars_ok && starts && !id.ends_with('-')
 }
 
+/// Google's rule for label keys: 1 to 63 lowercase letters, digits, `-`
+/// and `_`, starting with a letter.
+pub fn valid_label_key(k: &str) -> bool {
+    (1..=63).contains(&k.len())
+        && k.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A google.protobuf.Duration in its JSON form (`"3600s"`, `"1.5s"`,
+/// `"-2s"`) as nanoseconds; `None` when malformed.
+pub fn duration_nanos(s: &str) -> Option<i128> {
+    let n = s.strip_suffix('s')?;
+    let (negative, n) = match n.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, n),
+    };
+    let (whole, frac) = n.split_once('.').unwrap_or((n, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 12 || frac.len() > 9 || !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let secs: i128 = whole.parse().ok()?;
+    let nanos: i128 = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse().ok()? };
+    let total = secs * 1_000_000_000 + nanos;
+    Some(if negative { -total } else { total })
+}
+
+/// Nanoseconds as a google.protobuf.Duration's JSON form, as Google
+/// writes it: `"3600s"`, `"1.500s"` (0, 3, 6 or 9 decimals).
+pub fn duration_json(nanos: i128) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let (secs, frac) = (nanos.abs() / 1_000_000_000, nanos.abs() % 1_000_000_000);
+    if frac == 0 {
+        format!("{sign}{secs}s")
+    } else if frac % 1_000_000 == 0 {
+        format!("{sign}{secs}.{:03}s", frac / 1_000_000)
+    } else if frac % 1_000 == 0 {
+        format!("{sign}{secs}.{:06}s", frac / 1_000)
+    } else {
+        format!("{sign}{secs}.{frac:09}s")
+    }
+}
+
 /// Applies a JSON merge patch (RFC 7386): `null` removes a field, objects
 /// merge, anything else replaces.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
@@ -257,6 +304,19 @@ pub fn page<T: Clone>(items: &[(String, T)], page_token: Option<&str>, page_size
     let taken: Vec<T> = rest.iter().take(page_size).map(|(_, v)| v.clone()).collect();
     let next = if rest.len() > page_size { rest.get(page_size - 1).map(|(k, _)| k.clone()) } else { None };
     (taken, next)
+}
+
+/// The reply of a list method: `{field: items, nextPageToken}`, each left
+/// out when empty, as Google answers.
+pub fn list_reply(field: &str, items: Vec<Value>, next_page_token: Option<String>) -> Value {
+    let mut out = json!({});
+    if !items.is_empty() {
+        out[field] = Value::Array(items);
+    }
+    if let Some(t) = next_page_token {
+        out["nextPageToken"] = json!(t);
+    }
+    out
 }
 
 /// CRC-32C (Castagnoli): Secret Manager's `dataCrc32c`, Cloud Storage's
@@ -296,6 +356,24 @@ mod tests {
         let p = resolve_project(&mut s, 0, "my-project").unwrap();
         assert_eq!(resolve_project(&mut s, 0, &p.number).unwrap(), p);
         assert_eq!(resolve_project(&mut s, 0, "Bad_Project").unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn durations_round_trip_in_googles_form() {
+        assert_eq!(duration_nanos("3600s"), Some(3_600_000_000_000));
+        assert_eq!(duration_nanos("-1.5s"), Some(-1_500_000_000));
+        assert_eq!(duration_nanos("1h"), None);
+        assert_eq!(duration_nanos(".5s"), None);
+        assert_eq!(duration_json(2_592_000_000_000_000), "2592000s");
+        assert_eq!(duration_json(1_500_000_000), "1.500s");
+        assert_eq!(duration_json(-1), "-0.000000001s");
+        assert_eq!(duration_nanos(&duration_json(123_456_789_012)), Some(123_456_789_012));
+    }
+
+    #[test]
+    fn label_keys() {
+        assert!(valid_label_key("env") && valid_label_key("a-b_1"));
+        assert!(!valid_label_key("") && !valid_label_key("Env") && !valid_label_key("1a"));
     }
 
     #[test]

@@ -111,10 +111,9 @@ fn valid_secret_id(id: &str) -> bool {
     (1..=255).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Parses a protobuf Duration string (`"3600s"`, `"1.5s"`) to milliseconds.
+/// A non-negative protobuf Duration (`"3600s"`, `"1.5s"`) in milliseconds.
 fn duration_ms(s: &str) -> Option<i64> {
-    let secs: f64 = s.strip_suffix('s')?.parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then_some((secs * 1000.0) as i64)
+    super::duration_nanos(s).filter(|n| *n >= 0).and_then(|n| i64::try_from(n / 1_000_000).ok())
 }
 
 /// Checks the user fields of a Secret (create or the masked part of a patch).
@@ -152,10 +151,7 @@ fn check_secret_fields(body: &Map<String, Value>) -> Result<(), ApiError> {
     if let Some(labels) = body.get("labels") {
         let Some(m) = labels.as_object() else { return Err(ApiError::invalid("labels must be a map.")) };
         for k in m.keys() {
-            let ok = (1..=63).contains(&k.len())
-                && k.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-                && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-            if !ok {
+            if !super::valid_label_key(k) {
                 return Err(ApiError::invalid(format!("Invalid label key '{k}'.")));
             }
         }

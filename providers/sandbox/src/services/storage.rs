@@ -232,10 +232,7 @@ fn normalize(ctx: &Ctx, b: &mut Map<String, Value>) -> Result<(), ApiError> {
     if let Some(labels) = b.get("labels") {
         let Some(m) = labels.as_object() else { return Err(ApiError::invalid("labels must be a map.")) };
         for (k, v) in m {
-            let ok = (1..=63).contains(&k.len())
-                && k.bytes().next().is_some_and(|c| c.is_ascii_lowercase())
-                && k.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_');
-            if !ok || !v.is_string() {
+            if !super::valid_label_key(k) || !v.is_string() {
                 return Err(ApiError::invalid(format!("Invalid label: '{k}'.")));
             }
         }
