@@ -155,3 +155,36 @@ fn sandbox_serve_list_and_reset() {
     let (_, stdout, _) = cairn(&[&chdir, "sandbox", "list", "-data=sb"], None);
     assert!(!stdout.contains("cli-bucket"), "{stdout}");
 }
+
+/// `cairn apply | head -1`: the reader goes away after the first line. The
+/// apply still finishes, saves every object and releases its lock, where a
+/// SIGPIPE or a panic in `println!` would stop it half-way.
+#[test]
+fn a_closed_stdout_does_not_stop_an_apply() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut tf = String::new();
+    for i in 0..30 {
+        tf.push_str(&format!("resource \"terraform_data\" \"r{i}\" {{\n  input = \"v{i}\"\n}}\n"));
+    }
+    std::fs::write(tmp.path().join("main.tf"), tf).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg(format!("-chdir={}", tmp.path().display()))
+        .args(["apply", "-auto-approve"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run cairn");
+    drop(child.stdout.take()); // the reader is gone before the first line
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("cairn.tfstate")).unwrap()).unwrap();
+    assert_eq!(state["resources"].as_array().unwrap().len(), 30);
+    assert!(!tmp.path().join("cairn.tfstate.lock.info").exists(), "lock left behind");
+    // The next command runs: nothing holds the lock.
+    let (code, _, stderr) = cairn(&[&format!("-chdir={}", tmp.path().display()), "plan", "-detailed-exitcode", "-lock-timeout=0s"], None);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -26,9 +26,9 @@ pub fn run(dir: &Path, args: &FmtArgs, out: &Output) -> i32 {
                 }
                 // `terraform fmt -` always ends its output with a newline.
                 if f.ends_with('\n') || f.is_empty() {
-                    print!("{f}");
+                    out!("{f}");
                 } else {
-                    println!("{f}");
+                    outln!("{f}");
                 }
                 0
             }
@@ -94,10 +94,10 @@ pub fn run(dir: &Path, args: &FmtArgs, out: &Output) -> i32 {
         }
         unformatted = true;
         if list {
-            println!("{display}");
+            outln!("{display}");
         }
         if args.diff {
-            print!("{}", unified_diff(&display, &src, &formatted));
+            out!("{}", unified_diff(&display, &src, &formatted));
         }
         if write {
             if let Err(e) = std::fs::write(&file, formatted) {

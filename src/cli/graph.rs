@@ -39,6 +39,6 @@ pub fn run(dir: &Path, args: &GraphArgs, out: &Output) -> i32 {
     if diags.has_errors() {
         return 1;
     }
-    print!("{}", evaluated.resource_graph().to_dot());
+    out!("{}", evaluated.resource_graph().to_dot());
     0
 }

@@ -7,12 +7,35 @@
 //!
 //! Does not own: any pipeline step; commands call into `config`, `stack`,
 //! `syntax` and render what they return.
+//!
+//! Command output goes through [`outln!`] and [`out!`], never `println!`:
+//! when stdout is a pipe that closes early (`cairn plan | head`), output
+//! stops quietly and the command still finishes its work, releases its
+//! lock and saves state, where `println!` would panic and a SIGPIPE would
+//! kill it half-way.
+
+/// `println!` for command output; a closed stdout silences it.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for command output; a closed stdout silences it.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stdout(format_args!($($arg)*))
+    };
+}
 
 mod args;
 mod context;
 mod fmt;
 mod graph;
-mod output;
+pub(crate) mod output;
 mod plan_cmd;
 mod progress;
 mod sandbox_cmd;
@@ -135,7 +158,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Import(a) => state_cmd::import(&dir, &a, &out),
         Command::Sandbox(c) => sandbox_cmd::run(&dir, &c, &out),
         Command::Version => {
-            println!("cairn v{}", crate::VERSION);
+            outln!("cairn v{}", crate::VERSION);
             0
         }
     }

@@ -1,6 +1,8 @@
-//! Terminal concerns: whether to use colour, and printing diagnostics.
+//! Terminal concerns: whether to use colour, printing diagnostics, and
+//! command output that survives a closed pipe ([`write_stdout`]).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diag::{self, Diagnostics, RenderOptions, SourceMap};
 
@@ -38,9 +40,29 @@ impl Output {
 
     pub fn success(&self, message: &str) {
         if self.color {
-            println!("\x1b[1;32m{message}\x1b[0m");
+            outln!("\x1b[1;32m{message}\x1b[0m");
         } else {
-            println!("{message}");
+            outln!("{message}");
+        }
+    }
+}
+
+/// Set once stdout is a closed pipe: later output is dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes command output to stdout (what `outln!` and `out!` call). When
+/// the reader has gone away (`cairn plan | head`), the rest of the output
+/// is dropped and the command carries on, so that an apply still finishes,
+/// saves its state and releases its lock. Other write errors are dropped
+/// too: output is never worth failing an operation half-way.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
         }
     }
 }

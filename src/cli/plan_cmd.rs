@@ -134,16 +134,16 @@ pub fn plan(dir: &Path, args: &PlanArgs, out: &Output) -> i32 {
     };
     let rt = runtime();
     let Some(planned) = make_plan(&stack, args, out, &rt, &state) else { return 1 };
-    print!("{}", render_plan(&planned.plan, &RenderOptions { color: out.color, compact: args.compact }));
+    out!("{}", render_plan(&planned.plan, &RenderOptions { color: out.color, compact: args.compact }));
     if let Some(path) = &args.out {
         let path = dir.join(path);
         if let Err(e) = planfile::write(&path, &planned.plan, &planned.variables, &planned.digest) {
             out.error(&e);
             return 1;
         }
-        println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    cairn apply {:?}", path.display(), args.out.as_deref().unwrap_or(""));
+        outln!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run the following command to apply:\n    cairn apply {:?}", path.display(), args.out.as_deref().unwrap_or(""));
     } else if planned.plan.has_changes() {
-        println!("\nNote: You didn't use the -out option to save this plan, so cairn can't guarantee to take exactly these actions if you run \"cairn apply\" now.");
+        outln!("\nNote: You didn't use the -out option to save this plan, so cairn can't guarantee to take exactly these actions if you run \"cairn apply\" now.");
     }
     if args.detailed_exitcode && planned.plan.has_changes() {
         2
@@ -184,7 +184,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
         let mut plan_args = args.plan.clone();
         plan_args.destroy |= destroy;
         let Some(planned) = make_plan(&stack, &plan_args, out, &rt, &state) else { return 1 };
-        print!("{}", render_plan(&planned.plan, &RenderOptions { color: out.color, compact: plan_args.compact }));
+        out!("{}", render_plan(&planned.plan, &RenderOptions { color: out.color, compact: plan_args.compact }));
         if !planned.plan.has_changes() {
             return 0;
         }
@@ -224,7 +224,7 @@ pub fn apply(dir: &Path, args: &ApplyArgs, out: &Output, destroy: bool) -> i32 {
     out.diagnostics(&diags, &stack.sources);
     let verb = if planned.plan.destroy { "Destroy" } else { "Apply" };
     if diags.has_errors() {
-        println!(
+        outln!(
             "\n{verb} failed: {} added, {} changed, {} replaced, {} destroyed, {} failed, {} not applied.",
             outcome.added, outcome.changed, outcome.replaced, outcome.destroyed, outcome.failed, outcome.skipped
         );
@@ -307,14 +307,14 @@ fn confirm(destroy: bool, input: bool, out: &Output) -> bool {
         return false;
     }
     let what = if destroy { "Do you really want to destroy all resources?" } else { "Do you want to perform these actions?" };
-    print!("\n{what}\n  cairn will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    out!("\n{what}\n  cairn will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     if line.trim() == "yes" {
         true
     } else {
-        println!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
+        outln!("\n{} cancelled.", if destroy { "Destroy" } else { "Apply" });
         false
     }
 }

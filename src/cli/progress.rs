@@ -36,14 +36,14 @@ pub struct LineReporter;
 impl Reporter for LineReporter {
     fn on_event(&mut self, event: &ApplyEvent) {
         match event {
-            ApplyEvent::Started { addr, action } => println!("{addr}: {}", verbs(*action).0),
+            ApplyEvent::Started { addr, action } => outln!("{addr}: {}", verbs(*action).0),
             ApplyEvent::Finished { addr, action, elapsed, id } => {
                 let id = id.as_ref().map(|i| format!(" [id={i}]")).unwrap_or_default();
-                println!("{addr}: {} after {}{id}", verbs(*action).1, seconds(*elapsed));
+                outln!("{addr}: {} after {}{id}", verbs(*action).1, seconds(*elapsed));
             }
-            ApplyEvent::Failed { addr, .. } => println!("{addr}: failed (see the error below)"),
-            ApplyEvent::Skipped { addr, upstream } => println!("{addr}: not applied: upstream {upstream} failed"),
-            ApplyEvent::Stopping => println!("Interrupt received. Waiting for operations in progress to finish; press Ctrl-C again to stop at once."),
+            ApplyEvent::Failed { addr, .. } => outln!("{addr}: failed (see the error below)"),
+            ApplyEvent::Skipped { addr, upstream } => outln!("{addr}: not applied: upstream {upstream} failed"),
+            ApplyEvent::Stopping => outln!("Interrupt received. Waiting for operations in progress to finish; press Ctrl-C again to stop at once."),
         }
     }
 }

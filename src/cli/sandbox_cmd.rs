@@ -39,8 +39,8 @@ pub fn run(dir: &Path, cmd: &SandboxCommand, out: &Output) -> i32 {
             rt.block_on(async {
                 match cairn_sandbox::serve(config, addr).await {
                     Ok(handle) => {
-                        println!("cairn sandbox listening on http://{}", handle.addr);
-                        println!("data in {}; Ctrl-C stops it", dir.join(data).display());
+                        outln!("cairn sandbox listening on http://{}", handle.addr);
+                        outln!("data in {}; Ctrl-C stops it", dir.join(data).display());
                         let _ = tokio::signal::ctrl_c().await;
                         handle.shutdown_and_wait().await;
                         0
@@ -56,10 +56,10 @@ pub fn run(dir: &Path, cmd: &SandboxCommand, out: &Output) -> i32 {
             let items = cairn_sandbox::list(&dir.join(data));
             if *json {
                 let v: Vec<serde_json::Value> = items.iter().map(|(t, n)| serde_json::json!({"type": t, "name": n})).collect();
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
                 for (t, n) in items {
-                    println!("{t} {n}");
+                    outln!("{t} {n}");
                 }
             }
             0

@@ -68,12 +68,12 @@ pub fn print_outputs(state: &State, out: &Output) {
     if state.outputs.is_empty() {
         return;
     }
-    println!("\nOutputs:\n");
+    outln!("\nOutputs:\n");
     for (name, o) in &state.outputs {
         if o.sensitive {
-            println!("{name} = <sensitive>");
+            outln!("{name} = <sensitive>");
         } else {
-            println!("{name} = {}", format_output(&o.value, 0));
+            outln!("{name} = {}", format_output(&o.value, 0));
         }
     }
 }
@@ -91,7 +91,7 @@ pub fn show(dir: &Path, args: &ShowArgs, out: &Output) -> i32 {
             out.error("show -json of a saved plan arrives with the CI gating work; use `cairn show FILE` for now");
             return 1;
         }
-        print!("{}", crate::plan::render::render_plan(&saved.plan, &crate::plan::render::RenderOptions { color: out.color, compact: false }));
+        out!("{}", crate::plan::render::render_plan(&saved.plan, &crate::plan::render::RenderOptions { color: out.color, compact: false }));
         return 0;
     }
     let Some(stack) = open(dir, out) else { return 1 };
@@ -120,11 +120,11 @@ pub fn show(dir: &Path, args: &ShowArgs, out: &Output) -> i32 {
             "format_version": "1.0",
             "values": {"outputs": outputs, "root_module": {"resources": resources}},
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return 0;
     }
     if state.resources.is_empty() && state.outputs.is_empty() {
-        println!("The state file is empty. No resources are represented.");
+        outln!("The state file is empty. No resources are represented.");
         return 0;
     }
     for (addr, inst) in instances_of(&state) {
@@ -147,9 +147,9 @@ fn redact(value: &serde_json::Value, mask: &serde_json::Value) -> serde_json::Va
 
 fn show_instance(addr: &ResourceAddr, inst: &state::InstanceState) {
     let value = plan::state_value(inst);
-    println!("# {addr}:");
+    outln!("# {addr}:");
     let kind = if addr.mode == crate::addrs::ResourceMode::Data { "data" } else { "resource" };
-    println!("{kind} {:?} {:?} {}\n", addr.type_name, addr.name, render_value(&value, 0));
+    outln!("{kind} {:?} {:?} {}\n", addr.type_name, addr.name, render_value(&value, 0));
 }
 
 pub fn output(dir: &Path, args: &OutputArgs, out: &Output) -> i32 {
@@ -164,21 +164,21 @@ pub fn output(dir: &Path, args: &OutputArgs, out: &Output) -> i32 {
                 return 1;
             };
             if args.json {
-                println!("{}", o.value);
+                outln!("{}", o.value);
             } else if args.raw {
                 match &o.value {
-                    serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(n) => print!("{n}"),
-                    serde_json::Value::Bool(b) => print!("{b}"),
+                    serde_json::Value::String(s) => out!("{s}"),
+                    serde_json::Value::Number(n) => out!("{n}"),
+                    serde_json::Value::Bool(b) => out!("{b}"),
                     _ => {
                         out.error(&format!("Unsupported value for raw output: the value for output \"{name}\" is not a string, number or bool. Use -json for complex values."));
                         return 1;
                     }
                 }
             } else if o.sensitive {
-                println!("<sensitive>");
+                outln!("<sensitive>");
             } else {
-                println!("{}", format_output(&o.value, 0));
+                outln!("{}", format_output(&o.value, 0));
             }
         }
         None => {
@@ -188,15 +188,15 @@ pub fn output(dir: &Path, args: &OutputArgs, out: &Output) -> i32 {
                     .iter()
                     .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value})))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
             } else if state.outputs.is_empty() {
                 eprintln!("Warning: No outputs found. The state file either has no outputs defined, or all the defined outputs are empty.");
             } else {
                 for (name, o) in &state.outputs {
                     if o.sensitive {
-                        println!("{name} = <sensitive>");
+                        outln!("{name} = <sensitive>");
                     } else {
-                        println!("{name} = {}", format_output(&o.value, 0));
+                        outln!("{name} = {}", format_output(&o.value, 0));
                     }
                 }
             }
@@ -219,7 +219,7 @@ pub fn state(dir: &Path, cmd: &StateCommand, out: &Output) -> i32 {
             };
             for (addr, _) in instances_of(&state) {
                 if filters.is_empty() || filters.iter().any(|f| f.matches(&addr)) {
-                    println!("{addr}");
+                    outln!("{addr}");
                 }
             }
             0
@@ -252,7 +252,7 @@ pub fn state(dir: &Path, cmd: &StateCommand, out: &Output) -> i32 {
                 return Err(format!("no object at {from} (see `cairn state list`)"));
             };
             state.insert_instance(&plan::state_addr(&to), crate::plan::planner::provider_name(&to), inst);
-            println!("Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object(s).");
+            outln!("Move \"{from}\" to \"{to}\"\nSuccessfully moved 1 object(s).");
             Ok(())
         }),
         StateCommand::Rm { addresses, lock } => edit(&stack, lock, out, |state| {
@@ -265,11 +265,11 @@ pub fn state(dir: &Path, cmd: &StateCommand, out: &Output) -> i32 {
                 }
                 for m in matching {
                     state.remove_instance(&plan::state_addr(&m));
-                    println!("Removed {m}");
+                    outln!("Removed {m}");
                     removed += 1;
                 }
             }
-            println!("Successfully removed {removed} resource instance(s).");
+            outln!("Successfully removed {removed} resource instance(s).");
             Ok(())
         }),
         StateCommand::Pull => {
@@ -342,12 +342,12 @@ fn edit(stack: &Stack, lock: &super::args::LockArgs, out: &Output, change: impl 
 pub fn force_unlock(dir: &Path, args: &ForceUnlockArgs, out: &Output) -> i32 {
     let Some(stack) = open(dir, out) else { return 1 };
     if !args.force && std::io::stdin().is_terminal() {
-        print!("Do you really want to force-unlock?\n  cairn will remove the lock on the remote state.\n  This will allow local cairn commands to modify this state, even though it\n  may still be in use. Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
+        out!("Do you really want to force-unlock?\n  cairn will remove the lock on the remote state.\n  This will allow local cairn commands to modify this state, even though it\n  may still be in use. Only 'yes' will be accepted to confirm.\n\n  Enter a value: ");
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         let _ = std::io::stdin().lock().read_line(&mut line);
         if line.trim() != "yes" {
-            println!("force-unlock cancelled.");
+            outln!("force-unlock cancelled.");
             return 1;
         }
     }
@@ -374,7 +374,7 @@ pub fn workspace(dir: &Path, cmd: &WorkspaceCommand, out: &Output) -> i32 {
     };
     match cmd {
         WorkspaceCommand::Show => {
-            println!("{}", stack.workspace);
+            outln!("{}", stack.workspace);
             0
         }
         WorkspaceCommand::List => {
@@ -384,7 +384,7 @@ pub fn workspace(dir: &Path, cmd: &WorkspaceCommand, out: &Output) -> i32 {
             }
             for n in names {
                 let mark = if n == stack.workspace { "*" } else { " " };
-                println!("{mark} {n}");
+                outln!("{mark} {n}");
             }
             0
         }
@@ -512,7 +512,7 @@ pub fn import(dir: &Path, args: &ImportArgs, out: &Output) -> i32 {
         let mut inst = state::InstanceState::new(serde_json::Value::Null);
         plan::store_value(&mut inst, &value);
         state.insert_instance(&plan::state_addr(&addr), crate::plan::planner::provider_name(&addr), inst);
-        println!("{addr}: Import prepared!\n{addr}: Refreshing state... [id={id}]\n\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour cairn state and will henceforth be managed by cairn.");
+        outln!("{addr}: Import prepared!\n{addr}: Refreshing state... [id={id}]\n\nImport successful!\n\nThe resources that were imported are shown above. These resources are now in\nyour cairn state and will henceforth be managed by cairn.");
         Ok(())
     })
 }

@@ -35,7 +35,7 @@ pub fn run(dir: &Path, args: &ValidateArgs, out: &Output) -> i32 {
             "warning_count": diags.warning_count(),
             "diagnostics": diags.iter().map(|d| diag::to_json(d, &sources)).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
         return if valid { 0 } else { 1 };
     }
     out.diagnostics(&diags, &sources);
