@@ -133,6 +133,20 @@ fn failed(e: cairn_google::Error) -> ProviderError {
     }
 }
 
+/// For create, update and import, where a 404 is not "already gone" but a
+/// failure that needs explaining (a bare "not found" says nothing).
+fn failed_write(e: cairn_google::Error) -> ProviderError {
+    match e {
+        cairn_google::Error::NotFound => ProviderError::Failed(
+            "the API answered 404 Not Found: an object this one needs (its project, parent or secret) does not exist, \
+             or the endpoint does not serve this API (with CAIRN_GOOGLE_ENDPOINT, check that the emulator serves \
+             Google's paths); CAIRN_LOG=debug shows each call"
+                .into(),
+        ),
+        other => failed(other),
+    }
+}
+
 impl ResourceType for GoogleType {
     fn name(&self) -> &str {
         self.inner.type_name()
@@ -177,7 +191,7 @@ impl ResourceType for GoogleType {
     fn create<'a>(&'a self, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let client = client()?;
-            let made = self.inner.create(&client, &planned.to_json()).await.map_err(failed)?;
+            let made = self.inner.create(&client, &planned.to_json()).await.map_err(failed_write)?;
             Ok(self.value(&made))
         })
     }
@@ -185,7 +199,7 @@ impl ResourceType for GoogleType {
     fn update<'a>(&'a self, prior: &'a Value, planned: &'a Value) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let client = client()?;
-            let made = self.inner.update(&client, &prior.to_json(), &planned.to_json()).await.map_err(failed)?;
+            let made = self.inner.update(&client, &prior.to_json(), &planned.to_json()).await.map_err(failed_write)?;
             Ok(self.value(&made))
         })
     }
@@ -200,8 +214,24 @@ impl ResourceType for GoogleType {
     fn import<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let client = client()?;
-            let found = self.inner.import(&client, id).await.map_err(failed)?;
+            let found = self.inner.import(&client, id).await.map_err(failed_write)?;
             Ok(self.value(&found))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_404_is_gone_on_read_and_explained_on_write() {
+        assert_eq!(failed(cairn_google::Error::NotFound), ProviderError::NotFound);
+        match failed_write(cairn_google::Error::NotFound) {
+            ProviderError::Failed(m) => assert!(m.contains("404") && m.contains("CAIRN_GOOGLE_ENDPOINT"), "{m}"),
+            other => panic!("expected an explained failure, got {other:?}"),
+        }
+        let api = cairn_google::Error::Invalid("x".into());
+        assert_eq!(failed_write(api), ProviderError::Failed("x".into()));
     }
 }
