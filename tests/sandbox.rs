@@ -1,41 +1,41 @@
 //! Google resource types end to end: the real binary with `-sandbox` (the
-//! emulator in-process) on `examples/sandbox`: apply, a clean second plan,
-//! drift, destroy.
+//! emulator in-process). Every request a test's sandbox received is checked
+//! against Google's Discovery documents when the test ends
+//! (`support/google.rs`).
+//!
+//! - here: the example stack (apply, clean plan, saved destroy plan), and
+//!   missing credentials;
+//! - `sandbox/faults.rs`: injected faults, IAM eventual consistency, drift;
+//! - `sandbox/conformance.rs`: every resource type through its lifecycle,
+//!   one table row per type.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "sandbox/conformance.rs"]
+mod conformance;
+#[path = "sandbox/faults.rs"]
+mod faults;
+#[path = "support/google.rs"]
+mod support;
+
+use std::path::PathBuf;
+use support::Stack;
 
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/sandbox")
 }
 
-fn cairn(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg(format!("-chdir={}", dir.display()))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CAIRN_SANDBOX_OP_LATENCY_MS", "50")
-        .env_remove("CAIRN_GOOGLE_ENDPOINT")
-        .env_remove("GOOGLE_PROJECT")
-        .output()
-        .expect("run cairn");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 #[test]
 fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(example().join("main.tf"), tmp.path().join("main.tf")).unwrap();
-    let dir = tmp.path();
+    let stack = Stack::new();
+    std::fs::copy(example().join("main.tf"), stack.path("main.tf")).unwrap();
 
-    let (code, out, err) = cairn(dir, &["apply", "-sandbox", "-auto-approve"]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let run = stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0);
+    let (out, err) = (&run.stdout, &run.stderr);
     assert!(out.contains("Apply complete! Resources: 9 added"), "{out}");
     assert!(out.contains("bucket_url = \"gs://sandbox-project-artifacts-"), "{out}");
     assert!(out.contains("runtime_account = \"app-runtime@sandbox-project.iam.gserviceaccount.com\""), "{out}");
 
     // The generated password never shows, in plan text or outputs.
-    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("cairn.tfstate")).unwrap()).unwrap();
+    let state = stack.state();
     let password = state["resources"]
         .as_array()
         .unwrap()
@@ -47,60 +47,31 @@ fn example_stack_applies_plans_clean_and_destroys_on_the_sandbox() {
     assert!(!out.contains(&password) && !err.contains(&password));
 
     // A second plan finds nothing to do: no perpetual diffs.
-    let (code, out, err) = cairn(dir, &["plan", "-sandbox", "-detailed-exitcode"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("No changes."), "{out}");
+    let run = stack.run(&["plan", "-sandbox", "-detailed-exitcode"]).expect(0);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
 
     // The emulator holds the objects, and keeps them between commands.
-    let (_, list, _) = cairn(dir, &["sandbox", "list"]);
+    let list = stack.run(&["sandbox", "list"]).stdout;
     assert!(list.contains("storage.buckets sandbox-project-artifacts-"), "{list}");
     assert!(list.contains("secretmanager.secrets projects/"), "{list}");
 
     // A plan made against the sandbox applies against the sandbox.
-    let (code, _, err) = cairn(dir, &["plan", "-sandbox", "-destroy", "-out=destroy.plan"]);
-    assert_eq!(code, 0, "{err}");
-    let (code, out, err) = cairn(dir, &["apply", "destroy.plan"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
-    let (_, list, _) = cairn(dir, &["sandbox", "list"]);
+    stack.run(&["plan", "-sandbox", "-destroy", "-out=destroy.plan"]).expect(0);
+    let run = stack.run(&["apply", "destroy.plan"]).expect(0);
+    assert!(run.stdout.contains("Destroy complete! Resources: 9 destroyed."), "{}", run.stdout);
+    let list = stack.run(&["sandbox", "list"]).stdout;
     assert!(!list.contains("storage.buckets"), "{list}");
     assert!(!list.contains("secretmanager.secrets"), "{list}");
 }
 
 #[test]
 fn google_types_without_credentials_say_what_to_do() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("main.tf"),
+    let stack = Stack::new();
+    stack.write(
+        "main.tf",
         "provider \"google\" {\n  project     = \"p\"\n  credentials = \"/nonexistent/key.json\"\n}\n\nresource \"google_storage_bucket\" \"b\" {\n  name     = \"b-1234\"\n  location = \"EU\"\n}\n",
-    )
-    .unwrap();
-    let (code, out, err) = cairn(tmp.path(), &["apply", "-auto-approve"]);
-    assert_eq!(code, 1, "{out}");
-    assert!(err.contains("google_storage_bucket.b"), "{err}");
-    assert!(err.contains("--sandbox"), "the error suggests the sandbox: {err}");
-}
-
-#[test]
-fn apply_survives_faults_and_iam_eventual_consistency() {
-    // 30% of answers are 429/503 with Retry-After, and a new service account
-    // stays invisible to IAM policies for 3 s: the apply still succeeds,
-    // with no sleeps in the configuration, and nothing is lost.
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::copy(example().join("main.tf"), tmp.path().join("main.tf")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg(format!("-chdir={}", tmp.path().display()))
-        .args(["apply", "-sandbox", "-auto-approve"])
-        .env("NO_COLOR", "1")
-        .env("CAIRN_SANDBOX_OP_LATENCY_MS", "50")
-        .env("CAIRN_SANDBOX_ERROR_RATE", "0.3")
-        .env("CAIRN_SANDBOX_CONSISTENCY_DELAY_MS", "3000")
-        .env_remove("CAIRN_GOOGLE_ENDPOINT")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("Apply complete! Resources: 9 added"), "{stdout}");
-    let (code, plan, err) = cairn(tmp.path(), &["plan", "-sandbox", "-detailed-exitcode"]);
-    assert_eq!(code, 0, "{plan}\n{err}");
+    );
+    let run = stack.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(run.stderr.contains("google_storage_bucket.b"), "{}", run.stderr);
+    assert!(run.stderr.contains("--sandbox"), "the error suggests the sandbox: {}", run.stderr);
 }

@@ -4,18 +4,20 @@
 //! created, concurrent grants on one project, import, delete) and
 //! `google_project_iam_binding` (authoritative members, update in place,
 //! delete). They need the sandbox's IAM and Resource Manager policy
-//! services.
+//! services. Every request a test's sandbox received is checked against
+//! Google's Discovery documents when the test ends (`common`).
+
+mod common;
 
 use cairn_google::client::Client;
-use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
-use cairn_sandbox::{Config, ServerHandle};
+use cairn_google::{resources, GoogleResource, Json};
+use cairn_sandbox::Config;
+use common::{Checked, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PROJECT: &str = "test-project";
-
-async fn sandbox() -> (ServerHandle, Client) {
+async fn sandbox() -> (Checked, Client) {
     let mut config = Config::new("");
     config.op_latency = Duration::from_millis(50);
     for api in ["iam.googleapis.com", "cloudresourcemanager.googleapis.com"] {
@@ -23,14 +25,8 @@ async fn sandbox() -> (ServerHandle, Client) {
             config.enabled_apis.push(api.into());
         }
     }
-    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(ProviderConfig {
-        project: Some(PROJECT.into()),
-        base_endpoint: Some(format!("http://{}/", handle.addr)),
-        ..ProviderConfig::default()
-    })
-    .with_retry_deadline(Duration::from_secs(20));
-    (handle, client)
+    let (handle, client) = common::sandbox(config).await;
+    (handle, client.with_retry_deadline(Duration::from_secs(20)))
 }
 
 fn rtype(name: &str) -> Box<dyn GoogleResource> {

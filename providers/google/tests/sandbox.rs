@@ -1,25 +1,22 @@
 //! Every resource type against an in-process `cairn_sandbox` on port 0:
 //! create, read, update in place, delete, import; Service Usage gating
 //! Secret Manager; retries under injected faults; credential errors.
+//! Every request a test's sandbox received is checked against Google's
+//! Discovery documents when the test ends (`common`).
+
+mod common;
 
 use cairn_google::client::{resolve_static_token, Client, Error};
 use cairn_google::{resources, GoogleResource, Json, ProviderConfig};
-use cairn_sandbox::{Config, ServerHandle};
+use cairn_sandbox::Config;
+use common::{Checked, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-const PROJECT: &str = "test-project";
-
-async fn sandbox(mut config: Config) -> (ServerHandle, Client) {
+async fn sandbox(mut config: Config) -> (Checked, Client) {
     config.op_latency = Duration::from_millis(50);
-    let handle = cairn_sandbox::serve(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let client = Client::new(ProviderConfig {
-        project: Some(PROJECT.into()),
-        base_endpoint: Some(format!("http://{}/", handle.addr)),
-        ..ProviderConfig::default()
-    });
-    (handle, client)
+    common::sandbox(config).await
 }
 
 fn rtype(name: &str) -> Box<dyn GoogleResource> {
@@ -280,6 +277,14 @@ async fn faults_were_really_injected_and_retried() {
     let log: Json = reqwest::get(format!("http://{}/_sandbox/requests", h.addr)).await.unwrap().json().await.unwrap();
     let statuses: Vec<i64> = log["requests"].as_array().unwrap().iter().filter_map(|r| r["status"].as_i64()).collect();
     assert!(statuses.iter().any(|s| *s == 429 || *s == 503), "no fault injected: {statuses:?}");
+    // The same log in process, with what each request carried: a faulted
+    // insert never reached validation, yet its body was recorded for the
+    // Discovery check.
+    let faulted_insert = h.requests().into_iter().find(|e| e.method == "POST" && e.path == "/storage/v1/b" && e.status >= 429);
+    if let Some(e) = faulted_insert {
+        assert_eq!(e.method_id, None);
+        assert!(e.body.as_ref().is_some_and(|b| b["name"].as_str().is_some_and(|n| n.starts_with("cairn-fault-"))), "{e:?}");
+    }
 }
 
 #[tokio::test]
