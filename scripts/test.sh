@@ -12,6 +12,21 @@ if ! command -v terraform >/dev/null 2>&1; then
 fi
 
 set -e
+
+# Third-party emulators of Google's APIs for tests/peers.rs, in a virtualenv
+# under target/ (ignored by git) that later runs reuse as long as it holds
+# the pinned version.
+DRONGO_VERSION=0.8.0
+peer_venv="$PWD/target/peer-venv"
+if ! "$peer_venv/bin/drongo" --version 2>/dev/null | grep -qx "drongo $DRONGO_VERSION"; then
+  echo "installing drongo $DRONGO_VERSION into $peer_venv" >&2
+  mkdir -p "$PWD/target"
+  rm -rf "$peer_venv"
+  python3 -m venv "$peer_venv"
+  "$peer_venv/bin/python" -m pip install --quiet --disable-pip-version-check "drongo==$DRONGO_VERSION"
+fi
+export CAIRN_DRONGO="$peer_venv/bin/drongo"
+
 cargo build --locked --workspace --all-targets
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -1,4 +1,7 @@
-//! The `graph` and `fmt` commands through the real binary.
+//! The `graph`, `fmt` and `sandbox` commands through the real binary.
+
+#[path = "support/google.rs"]
+mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -109,44 +112,14 @@ fn repository_files_are_formatted_like_terraform_would() {
 
 #[test]
 fn sandbox_serve_list_and_reset() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let chdir = format!("-chdir={}", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args([&chdir, "sandbox", "serve", "-addr=127.0.0.1:0", "-data=sb"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Keep reading end of the pipe open while the server runs: it prints
-    // more, and a closed pipe would end it.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    let addr = first.trim().rsplit("http://").next().unwrap().to_string();
-    let body = r#"{"name":"cli-bucket","location":"us"}"#;
-    let request = format!(
-        "POST /storage/v1/b?project=cli-project HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    // Read until the server closes; a reset after the answer arrived is fine.
-    let mut bytes = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-            Err(e) if !bytes.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("reading the sandbox's answer: {e}"),
-        }
+    let stack = support::Stack::new();
+    {
+        let server = support::Server::sandbox(&stack, std::path::Path::new("sb"));
+        let body = serde_json::json!({ "name": "cli-bucket", "location": "us" });
+        let reply = support::http(&server.addr, "POST", "/storage/v1/b?project=cli-project", Some(&body));
+        assert_eq!(reply.status, 200, "{}", reply.text);
     }
-    let response = String::from_utf8_lossy(&bytes).into_owned();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-    let _ = child.wait();
-    drop(stdout);
+    let chdir = format!("-chdir={}", stack.dir().display());
     let (code, stdout, _) = cairn(&[&chdir, "sandbox", "list", "-data=sb"], None);
     assert_eq!(code, 0);
     assert!(stdout.lines().any(|l| l == "storage.buckets cli-bucket"), "{stdout}");

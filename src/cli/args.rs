@@ -315,9 +315,15 @@ pub enum SandboxCommand {
         /// Fraction of requests answered 429/503 with Retry-After (0 to 1).
         #[arg(long, env = "CAIRN_SANDBOX_ERROR_RATE", default_value_t = 0.0)]
         error_rate: f64,
+        /// The Retry-After (seconds) of those answers.
+        #[arg(long, value_name = "SECONDS", env = "CAIRN_SANDBOX_FAULT_RETRY_AFTER_S", default_value_t = 1)]
+        fault_retry_after_s: u64,
         /// How long a new object stays invisible to reads.
         #[arg(long, env = "CAIRN_SANDBOX_CONSISTENCY_DELAY_MS", default_value_t = 0)]
         consistency_delay_ms: u64,
+        /// Append every request to FILE as a line of JSON (for tests).
+        #[arg(long, value_name = "FILE", env = "CAIRN_SANDBOX_REQUEST_LOG")]
+        request_log: Option<String>,
     },
     /// List every emulated resource: type and name, one a line.
     List {

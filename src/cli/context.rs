@@ -182,8 +182,10 @@ pub const SANDBOX_PROJECT: &str = "sandbox-project";
 
 /// Evaluates the root `provider "google"` block (it may use `var.*`),
 /// applies the environment (`GOOGLE_PROJECT`, `GOOGLE_REGION`,
-/// `CAIRN_GOOGLE_ENDPOINT`), starts the sandbox if asked, and configures
-/// the Google types for this command.
+/// `CAIRN_GOOGLE_ENDPOINT`), starts the sandbox if asked (its knobs from
+/// `CAIRN_SANDBOX_*`: op latency, error rate and the faults' Retry-After,
+/// consistency delay, request log), and configures the Google types for
+/// this command.
 pub fn configure_providers(
     stack: &Stack,
     config: &Config,
@@ -229,8 +231,8 @@ pub fn configure_providers(
                     }
                 }
                 other => {
-                    if let (Some(service), Some(url)) = (other.strip_suffix("_custom_endpoint"), text) {
-                        google.endpoints.insert(service.to_string(), url);
+                    if let (Some(service), Some(url)) = (cairn_google::client::custom_endpoint_service(other), text) {
+                        google.endpoints.insert(service, url);
                     }
                 }
             }
@@ -239,7 +241,10 @@ pub fn configure_providers(
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     google.project = google.project.or_else(|| env("GOOGLE_PROJECT")).or_else(|| env("GOOGLE_CLOUD_PROJECT"));
     google.region = google.region.or_else(|| env("GOOGLE_REGION"));
+    // One emulator for every API, addressed by Google's own paths (as a
+    // client library's endpoint override sends them).
     google.base_endpoint = env("CAIRN_GOOGLE_ENDPOINT");
+    google.base_layout = cairn_google::EndpointLayout::Google;
     let mut handle = None;
     if let Some(dir) = sandbox {
         let data = if dir.is_empty() { stack.dir.join(".cairn").join("sandbox") } else { stack.dir.join(dir) };
@@ -254,10 +259,15 @@ pub fn configure_providers(
         if let Some(v) = env("CAIRN_SANDBOX_ERROR_RATE").and_then(|v| v.parse::<f64>().ok()) {
             sb.error_rate = v.clamp(0.0, 1.0);
         }
+        if let Some(v) = env("CAIRN_SANDBOX_FAULT_RETRY_AFTER_S").and_then(|v| v.parse::<u64>().ok()) {
+            sb.fault_retry_after_secs = v;
+        }
+        sb.request_log = env("CAIRN_SANDBOX_REQUEST_LOG").map(PathBuf::from);
         let addr: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
         match rt.block_on(cairn_sandbox::serve(sb, addr)) {
             Ok(h) => {
                 google.base_endpoint = Some(format!("http://{}/", h.addr));
+                google.base_layout = cairn_google::EndpointLayout::PerApi;
                 google.access_token.get_or_insert_with(|| "sandbox-token".to_string());
                 google.project.get_or_insert_with(|| SANDBOX_PROJECT.to_string());
                 google.endpoints.clear();

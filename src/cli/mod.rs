@@ -54,7 +54,7 @@ const SINGLE_DASH_FLAGS: &[&str] = &[
     "chdir", "json", "no-color", "check", "diff", "recursive", "write", "list", "input", "var", "var-file", "type",
     "out", "auto-approve", "detailed-exitcode", "target", "replace", "exclude", "parallelism", "lock", "lock-timeout",
     "refresh", "refresh-only", "destroy", "compact", "raw", "state", "backup", "force", "help", "version", "exclude",
-    "addr", "data", "op-latency-ms", "error-rate", "consistency-delay-ms", "sandbox",
+    "addr", "data", "op-latency-ms", "error-rate", "consistency-delay-ms", "request-log", "fault-retry-after-s", "sandbox",
 ];
 
 /// Rewrites `-flag` and `-flag=value` into `--flag` forms clap understands.

@@ -9,7 +9,7 @@ use super::Output;
 
 pub fn run(dir: &Path, cmd: &SandboxCommand, out: &Output) -> i32 {
     match cmd {
-        SandboxCommand::Serve { addr, data, op_latency_ms, error_rate, consistency_delay_ms } => {
+        SandboxCommand::Serve { addr, data, op_latency_ms, error_rate, fault_retry_after_s, consistency_delay_ms, request_log } => {
             let addr: std::net::SocketAddr = match addr.parse() {
                 Ok(a) => a,
                 Err(e) => {
@@ -28,7 +28,9 @@ pub fn run(dir: &Path, cmd: &SandboxCommand, out: &Output) -> i32 {
             let mut config = cairn_sandbox::Config::new(dir.join(data));
             config.op_latency = Duration::from_millis(*op_latency_ms);
             config.error_rate = *error_rate;
+            config.fault_retry_after_secs = *fault_retry_after_s;
             config.consistency_delay = Duration::from_millis(*consistency_delay_ms);
+            config.request_log = request_log.as_ref().map(|f| dir.join(f));
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => {

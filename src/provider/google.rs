@@ -80,7 +80,13 @@ impl GoogleType {
 
     /// Runs one provider call as operation `op` of the object `v`: the whole
     /// call (retries, backoff, operation polls) within its limit.
-    async fn bounded<T>(&self, op: Operation, v: &Value, call: impl Future<Output = Result<T, cairn_google::Error>>) -> Result<T, ProviderError> {
+    async fn bounded<T>(
+        &self,
+        op: Operation,
+        v: &Value,
+        on_error: fn(cairn_google::Error) -> ProviderError,
+        call: impl Future<Output = Result<T, cairn_google::Error>>,
+    ) -> Result<T, ProviderError> {
         let (limit, configured) = self.limit(op, v)?;
         // The client stops its retries and polls at the limit and says what
         // it was waiting for; the hard stop, a moment later, ends what does
@@ -88,7 +94,7 @@ impl GoogleType {
         match tokio::time::timeout(limit.saturating_add(HARD_STOP_GRACE), cairn_google::client::within(limit, call)).await {
             Ok((Ok(out), _)) => Ok(out),
             Ok((Err(e), true)) => Err(self.timed_out(op, limit, configured, Some(e))),
-            Ok((Err(e), false)) => Err(failed(e)),
+            Ok((Err(e), false)) => Err(on_error(e)),
             Err(_) => Err(self.timed_out(op, limit, configured, None)),
         }
     }
@@ -221,6 +227,20 @@ fn failed(e: cairn_google::Error) -> ProviderError {
     }
 }
 
+/// For create, update and import, where a 404 is not "already gone" but a
+/// failure that needs explaining (a bare "not found" says nothing).
+fn failed_write(e: cairn_google::Error) -> ProviderError {
+    match e {
+        cairn_google::Error::NotFound => ProviderError::Failed(
+            "the API answered 404 Not Found: an object this one needs (its project, parent or secret) does not exist, \
+             or the endpoint does not serve this API (with CAIRN_GOOGLE_ENDPOINT, check that the emulator serves \
+             Google's paths); CAIRN_LOG=debug shows each call"
+                .into(),
+        ),
+        other => failed(other),
+    }
+}
+
 impl ResourceType for GoogleType {
     fn name(&self) -> &str {
         self.inner.type_name()
@@ -270,7 +290,7 @@ impl ResourceType for GoogleType {
         Box::pin(async move {
             let client = client()?;
             let json = provider_json(current);
-            let found = self.bounded(Operation::Read, current, self.inner.read(&client, &json)).await?;
+            let found = self.bounded(Operation::Read, current, failed, self.inner.read(&client, &json)).await?;
             Ok(found.map(|j| from_provider(&self.schema, &with_timeouts(j, current))))
         })
     }
@@ -279,7 +299,7 @@ impl ResourceType for GoogleType {
         Box::pin(async move {
             let client = client()?;
             let json = provider_json(planned);
-            let made = self.bounded(Operation::Create, planned, self.inner.create(&client, &json)).await?;
+            let made = self.bounded(Operation::Create, planned, failed_write, self.inner.create(&client, &json)).await?;
             Ok(from_provider(&self.schema, &with_timeouts(made, planned)))
         })
     }
@@ -293,7 +313,7 @@ impl ResourceType for GoogleType {
                 return Ok(planned.clone());
             }
             let client = client()?;
-            let made = self.bounded(Operation::Update, planned, self.inner.update(&client, &prior_json, &json)).await?;
+            let made = self.bounded(Operation::Update, planned, failed_write, self.inner.update(&client, &prior_json, &json)).await?;
             Ok(from_provider(&self.schema, &with_timeouts(made, planned)))
         })
     }
@@ -302,14 +322,14 @@ impl ResourceType for GoogleType {
         Box::pin(async move {
             let client = client()?;
             let json = provider_json(prior);
-            self.bounded(Operation::Delete, prior, self.inner.delete(&client, &json)).await
+            self.bounded(Operation::Delete, prior, failed, self.inner.delete(&client, &json)).await
         })
     }
 
     fn import<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Value, ProviderError>> {
         Box::pin(async move {
             let client = client()?;
-            let found = self.bounded(Operation::Read, &Value::Null, self.inner.import(&client, id)).await?;
+            let found = self.bounded(Operation::Read, &Value::Null, failed_write, self.inner.import(&client, id)).await?;
             Ok(from_provider(&self.schema, &with_timeouts(found, &Value::Null)))
         })
     }
@@ -461,5 +481,16 @@ mod tests {
         let e = t.create(&object("a", Some(10.0), block("soon"))).await.unwrap_err().to_string();
         assert!(e.contains("timeouts.create") && e.contains("\"soon\""), "{e}");
         assert!(t.create(&object("a", Some(10.0), block("1s"))).await.is_ok());
+    }
+
+    #[test]
+    fn a_404_is_gone_on_read_and_explained_on_write() {
+        assert_eq!(failed(cairn_google::Error::NotFound), ProviderError::NotFound);
+        match failed_write(cairn_google::Error::NotFound) {
+            ProviderError::Failed(m) => assert!(m.contains("404") && m.contains("CAIRN_GOOGLE_ENDPOINT"), "{m}"),
+            other => panic!("expected an explained failure, got {other:?}"),
+        }
+        let api = cairn_google::Error::Invalid("x".into());
+        assert_eq!(failed_write(api), ProviderError::Failed("x".into()));
     }
 }

@@ -29,13 +29,25 @@ impl Run {
     }
 }
 
+/// Runs `cmd` to its end.
+pub fn output(mut cmd: Command) -> Run {
+    let out = cmd.output().expect("run cairn");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// A copy of a fixture stack in a fresh temporary directory.
 pub struct Stack {
     pub tmp: tempfile::TempDir,
     case: String,
+    /// Set on every command of this stack.
+    env: Vec<(String, String)>,
 }
 
-fn copy_files(from: &Path, to: &Path) {
+pub fn copy_files(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
         let e = e.expect("dir entry");
         if e.file_type().expect("file type").is_file() {
@@ -45,12 +57,12 @@ fn copy_files(from: &Path, to: &Path) {
 }
 
 /// A command for the binary with the test environment (and nothing from
-/// the caller's TF_* variables).
+/// the caller's TF_*, CAIRN_* or GOOGLE_* variables).
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
-        if k.starts_with("TF_") || k.starts_with("CAIRN_") {
+        if k.starts_with("TF_") || k.starts_with("CAIRN_") || k.starts_with("GOOGLE_") {
             cmd.env_remove(k);
         }
     }
@@ -63,7 +75,29 @@ impl Stack {
     pub fn new(case: &str) -> Stack {
         let tmp = tempfile::tempdir().expect("tempdir");
         copy_files(&fixtures().join(case), tmp.path());
-        Stack { tmp, case: case.to_string() }
+        Stack { tmp, case: case.to_string(), env: Vec::new() }
+    }
+
+    /// A stack with no files yet.
+    #[allow(dead_code)] // for tests/support/google.rs
+    pub fn empty() -> Stack {
+        Stack { tmp: tempfile::tempdir().expect("tempdir"), case: String::new(), env: Vec::new() }
+    }
+
+    /// Sets `key=value` for every command of this stack.
+    #[allow(dead_code)] // for tests/support/google.rs
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Removes every `.tf` file.
+    pub fn clear_config(&self) {
+        for e in std::fs::read_dir(self.dir()).expect("read tmp") {
+            let p = e.expect("entry").path();
+            if p.extension().is_some_and(|x| x == "tf") {
+                std::fs::remove_file(p).expect("remove tf");
+            }
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -76,12 +110,7 @@ impl Stack {
 
     /// Replaces the `.tf` files with those of `<case>/<variant>`.
     pub fn variant(&self, variant: &str) {
-        for e in std::fs::read_dir(self.dir()).expect("read tmp") {
-            let p = e.expect("entry").path();
-            if p.extension().is_some_and(|x| x == "tf") {
-                std::fs::remove_file(p).expect("remove tf");
-            }
-        }
+        self.clear_config();
         copy_files(&fixtures().join(&self.case).join(variant), self.dir());
     }
 
@@ -91,7 +120,7 @@ impl Stack {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = command();
-        cmd.arg(format!("-chdir={}", self.dir().display())).args(args);
+        cmd.arg(format!("-chdir={}", self.dir().display())).args(args).envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 
@@ -104,12 +133,7 @@ impl Stack {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run cairn");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        output(cmd)
     }
 
     /// `apply -auto-approve`, which must succeed.

@@ -1,8 +1,10 @@
 //! The REST client: endpoints, credentials, retries, long-running operations.
 //!
 //! - Endpoints ([`Client::url`]): a per-service override from the provider
-//!   block, else the one base endpoint (`{base}{service}/v1/`, the sandbox's
-//!   layout), else Google's own base URL for the service.
+//!   block (`*_custom_endpoint`, see [`custom_endpoint_service`]), else the
+//!   one base endpoint laid out as [`EndpointLayout`] says
+//!   (`{base}{service}/v1/`, the sandbox's layout, or Google's own paths
+//!   `{base}v1/`), else Google's own base URL for the service.
 //! - Credentials ([`resolve_static_token`], then `gcp_auth`), looked up
 //!   lazily on the first call and cached.
 //! - [`Client::request`]: JSON in and out, Google's error shape parsed into
@@ -22,7 +24,7 @@
 //! latency, retry reason); tokens and bodies never are.
 
 use crate::throttle::{service_of, Limiters};
-use crate::{Json, ProviderConfig};
+use crate::{EndpointLayout, Json, ProviderConfig};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -116,6 +118,26 @@ fn default_base(service: &str) -> (String, String) {
         "run" | "cloudrunv2" => ("https://run.googleapis.com/v2/".into(), "run/v2/".into()),
         other => (format!("https://{other}.googleapis.com/v1/"), format!("{other}/v1/")),
     }
+}
+
+/// The path part of a URL (`storage/v1/` of `https://host/storage/v1/`).
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    rest.split_once('/').map(|(_, p)| p).unwrap_or("")
+}
+
+/// The service key ([`Client::url`]'s `service`) of a provider argument
+/// `{prefix}_custom_endpoint`, by Terraform's names: `secret_manager` is
+/// `secretmanager`, `resource_manager` is `cloudresourcemanager`,
+/// `big_query` is `bigquery`, `cloud_run_v2` is `run`.
+pub fn custom_endpoint_service(argument: &str) -> Option<String> {
+    let prefix = argument.strip_suffix("_custom_endpoint").filter(|p| !p.is_empty())?;
+    Some(match prefix {
+        "resource_manager" => "cloudresourcemanager".to_string(),
+        "cloud_run_v2" => "run".to_string(),
+        "sql" => "sqladmin".to_string(),
+        other => other.replace('_', ""),
+    })
 }
 
 fn with_slash(s: &str) -> String {
@@ -302,7 +324,10 @@ impl Client {
         }
         let (google, under) = default_base(service);
         match self.config.base_endpoint.as_deref().filter(|b| !b.is_empty()) {
-            Some(b) => format!("{}{under}", with_slash(b)),
+            Some(b) => match self.config.base_layout {
+                EndpointLayout::PerApi => format!("{}{under}", with_slash(b)),
+                EndpointLayout::Google => format!("{}{}", with_slash(b), path_of(&google)),
+            },
             None => google,
         }
     }
@@ -790,8 +815,31 @@ mod tests {
         c.base_endpoint = Some("http://127.0.0.1:9".into());
         assert_eq!(Client::new(c.clone()).url("storage", "/b"), "http://127.0.0.1:9/storage/v1/b");
         assert_eq!(Client::new(c.clone()).url("serviceusage", "operations/x"), "http://127.0.0.1:9/serviceusage/v1/operations/x");
+        c.base_layout = EndpointLayout::Google;
+        assert_eq!(Client::new(c.clone()).url("storage", "b/x"), "http://127.0.0.1:9/storage/v1/b/x");
+        assert_eq!(Client::new(c.clone()).url("secretmanager", "projects/p"), "http://127.0.0.1:9/v1/projects/p");
+        assert_eq!(Client::new(c.clone()).url("sqladmin", "projects/p"), "http://127.0.0.1:9/sql/v1beta4/projects/p");
         c.endpoints.insert("storage".into(), "http://h/custom".into());
         assert_eq!(Client::new(c).url("storage", "b"), "http://h/custom/b");
+    }
+
+    #[test]
+    fn custom_endpoint_arguments_name_services() {
+        for (arg, service) in [
+            ("storage_custom_endpoint", "storage"),
+            ("secret_manager_custom_endpoint", "secretmanager"),
+            ("service_usage_custom_endpoint", "serviceusage"),
+            ("iam_custom_endpoint", "iam"),
+            ("resource_manager_custom_endpoint", "cloudresourcemanager"),
+            ("artifact_registry_custom_endpoint", "artifactregistry"),
+            ("big_query_custom_endpoint", "bigquery"),
+            ("cloud_run_v2_custom_endpoint", "run"),
+            ("sql_custom_endpoint", "sqladmin"),
+        ] {
+            assert_eq!(custom_endpoint_service(arg).as_deref(), Some(service), "{arg}");
+        }
+        assert_eq!(custom_endpoint_service("project"), None);
+        assert_eq!(custom_endpoint_service("_custom_endpoint"), None);
     }
 
     #[test]

@@ -59,6 +59,21 @@ pub struct ProviderConfig {
     /// One base URL for every service (`CAIRN_GOOGLE_ENDPOINT`, or the
     /// sandbox): an emulator that routes by path.
     pub base_endpoint: Option<String>,
+    /// Which paths go under `base_endpoint`.
+    pub base_layout: EndpointLayout,
+}
+
+/// How one base endpoint lays out the APIs it serves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EndpointLayout {
+    /// Each API under its own name: `{base}secretmanager/v1/...`,
+    /// `{base}storage/v1/...` (cairn's sandbox; unambiguous for any API).
+    #[default]
+    PerApi,
+    /// Google's own paths, only the host replaced: `{base}v1/...`,
+    /// `{base}storage/v1/...`, as Google's client libraries send them when
+    /// their endpoint is overridden (third-party emulators route these).
+    Google,
 }
 
 /// The type of an attribute, in the engine's type system's terms.

@@ -9,6 +9,7 @@ mod common;
 use cairn_google::client::{Client, Error};
 use cairn_google::{Json, ProviderConfig};
 use cairn_sandbox::{Config, ServerHandle};
+use common::Checked;
 use common::{create, rtype, update};
 use serde_json::json;
 
@@ -17,7 +18,7 @@ const REGION: &str = "europe-west1";
 const ID: &str = "projects/test-project/locations/europe-west1/repositories/app-images";
 
 /// A sandbox, and a client whose provider block has a `region`.
-async fn sandbox() -> (ServerHandle, Client) {
+async fn sandbox() -> (Checked, Client) {
     let (handle, client) = common::serve(Config::new("")).await;
     let client = Client::new(ProviderConfig { region: Some(REGION.into()), ..client.config().clone() });
     (handle, client)

@@ -4,18 +4,19 @@
 //! created, concurrent grants on one project, import, delete) and
 //! `google_project_iam_binding` (authoritative members, update in place,
 //! delete). They need the sandbox's IAM and Resource Manager policy
-//! services.
+//! services. Every request a test's sandbox received is checked against
+//! Google's Discovery documents when the test ends (`common`).
 
 mod common;
 
 use cairn_google::client::Client;
-use cairn_sandbox::{Config, ServerHandle};
-use common::{create, rtype, update, PROJECT};
+use cairn_sandbox::Config;
+use common::{create, rtype, update, Checked, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn sandbox() -> (ServerHandle, Client) {
+async fn sandbox() -> (Checked, Client) {
     let mut config = Config::new("");
     for api in ["iam.googleapis.com", "cloudresourcemanager.googleapis.com"] {
         if !config.enabled_apis.iter().any(|a| a == api) {

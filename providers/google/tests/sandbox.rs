@@ -2,24 +2,26 @@
 //! create, read, update in place, delete, import; Service Usage gating
 //! Secret Manager; retries under injected faults; credential errors; the
 //! data sources (`google_project`, `google_client_config`); operation
-//! deadlines bounding retries and operation polls.
+//! deadlines bounding retries and operation polls. Every request a
+//! test's sandbox received is checked against Google's Discovery
+//! documents when the test ends (`common`).
 
 mod common;
 
 use cairn_google::client::{resolve_static_token, within, Client, Error, SANDBOX_TOKEN};
 use cairn_google::{data_sources, GoogleDataSource, Json, ProviderConfig};
-use cairn_sandbox::{Config, ServerHandle};
-use common::{create, rtype, update, PROJECT};
+use cairn_sandbox::Config;
+use common::{create, rtype, update, Checked, PROJECT};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-async fn sandbox(config: Config) -> (ServerHandle, Client) {
+async fn sandbox(config: Config) -> (Checked, Client) {
     common::serve(config).await
 }
 
 /// A sandbox whose operations take `config.op_latency` (default 500 ms).
-async fn slow_sandbox(config: Config) -> (ServerHandle, Client) {
+async fn slow_sandbox(config: Config) -> (Checked, Client) {
     common::serve_as_configured(config).await
 }
 
@@ -284,6 +286,14 @@ async fn faults_were_really_injected_and_retried() {
         assert!(client.concurrency("storage") < cairn_google::throttle::MAX_LIMIT as usize);
     }
     assert_eq!(client.concurrency("iam"), cairn_google::throttle::MAX_LIMIT as usize, "an untouched service kept its limit");
+    // The same log in process, with what each request carried: a faulted
+    // insert never reached validation, yet its body was recorded for the
+    // Discovery check.
+    let faulted_insert = h.requests().into_iter().find(|e| e.method == "POST" && e.path == "/storage/v1/b" && e.status >= 429);
+    if let Some(e) = faulted_insert {
+        assert_eq!(e.method_id, None);
+        assert!(e.body.as_ref().is_some_and(|b| b["name"].as_str().is_some_and(|n| n.starts_with("cairn-fault-"))), "{e:?}");
+    }
 }
 
 #[tokio::test]

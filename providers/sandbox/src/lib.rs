@@ -40,7 +40,8 @@
 //!    UNAUTHENTICATED, as Google.
 //! 2. Fault injection: with [`Config::error_rate`] > 0, that fraction of
 //!    requests (deterministic with [`Config::seed`]) is answered 429 or 503
-//!    with `Retry-After: 1` before touching any state, so retrying is safe.
+//!    with `Retry-After` ([`Config::fault_retry_after_secs`], 1 by default)
+//!    before touching any state, so retrying is safe.
 //! 3. Validation against Google's Discovery documents ([`discovery`]): unknown
 //!    body fields, bad query parameters... are 400 INVALID_ARGUMENT.
 //! 4. The API must be enabled in the project (Service Usage): otherwise 403
@@ -51,9 +52,14 @@
 //!    does not know.
 //! 5. The service answers; every change is on disk before the reply leaves.
 //!
-//! Every request (method, path, query, status, and the `x-sandbox-record`
-//! header as `tag`) is logged in memory: `GET /_sandbox/requests` returns
-//! `{"requests":[...]}`, `DELETE` clears it. That path needs no auth.
+//! Every request (method, path, query, JSON body, status, the Discovery
+//! method matched and any violations, and the `x-sandbox-record` header as
+//! `tag`: a [`request_log::Entry`]) is logged in memory:
+//! `GET /_sandbox/requests` returns `{"requests":[...]}`, `DELETE` clears
+//! it. That path needs no auth. With [`Config::request_log`] set, each entry
+//! is also appended to that file as a line of JSON. Bodies are kept as sent
+//! (secret payloads included: the log is for tests of the sandbox's own
+//! data).
 //!
 //! # Module map
 //!
@@ -64,6 +70,7 @@
 pub mod discovery;
 pub mod error;
 pub mod operation;
+pub mod request_log;
 pub mod server;
 pub mod services;
 pub mod store;
@@ -88,6 +95,9 @@ pub struct Config {
     /// Fraction (0.0 to 1.0) of requests answered 429 or 503 with
     /// `Retry-After`.
     pub error_rate: f64,
+    /// The `Retry-After` of those answers, in whole seconds (0: retry at
+    /// once; tests that inject many faults use it to stay quick).
+    pub fault_retry_after_secs: u64,
     /// Google's eventual consistency: a bucket GET within this time of its
     /// creation is 404, an API is usable only this long after its enabling
     /// operation is done, and a service account this young does not exist
@@ -105,6 +115,10 @@ pub struct Config {
     /// as Google does for a project that does not exist or that the caller
     /// may not see. The other APIs do not check this list.
     pub missing_projects: Vec<String>,
+    /// A file that every request is appended to as a line of JSON
+    /// ([`request_log::Entry`]), for a test to check afterwards
+    /// ([`request_log::check`]).
+    pub request_log: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -113,11 +127,13 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             op_latency: Duration::from_millis(500),
             error_rate: 0.0,
+            fault_retry_after_secs: 1,
             consistency_delay: Duration::ZERO,
             default_project: "sandbox-project".to_string(),
             seed: None,
             enabled_apis: services::serviceusage::DEFAULT_ENABLED.iter().map(|s| s.to_string()).collect(),
             missing_projects: Vec::new(),
+            request_log: None,
         }
     }
 }

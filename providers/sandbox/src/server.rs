@@ -3,8 +3,9 @@
 //! Owns: binding and shutting down; the pipeline every request goes through
 //! (request log → routing → `Authorization` check → fault injection →
 //! Discovery validation → the service, under the store lock → the reply);
-//! the request log at `/_sandbox/requests`; the random number generator
-//! behind fault injection and ids.
+//! the request log ([`request_log`](crate::request_log) entries, in memory
+//! at `/_sandbox/requests` and appended to [`Config::request_log`] when
+//! set); the random number generator behind fault injection and ids.
 //!
 //! Does not own: what any API does (`services/`), the error shape
 //! (`error.rs`), persistence (`store.rs`), or the Discovery rules
@@ -30,6 +31,7 @@
 
 use crate::discovery::Discovery;
 use crate::error::ApiError;
+use crate::request_log::{self, Entry};
 use crate::services::{self, Api, ApiRequest, Ctx, Reply};
 use crate::store::Store;
 use crate::Config;
@@ -47,9 +49,6 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Entries the request log keeps; past that the oldest half is dropped.
 const MAX_LOG: usize = 100_000;
-
-/// Seconds a client is asked to wait after an injected fault.
-const RETRY_AFTER_SECS: u64 = 1;
 
 /// SplitMix64: small, fast, deterministic from a seed. Not for secrets.
 #[derive(Debug, Clone)]
@@ -91,7 +90,8 @@ struct Shared {
     config: Config,
     world: Mutex<World>,
     faults: Mutex<Rng>,
-    log: Mutex<Vec<Value>>,
+    /// The in-memory log; its lock also serializes appends to the file.
+    log: Arc<Mutex<Vec<Entry>>>,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicking request must not
@@ -108,9 +108,16 @@ pub struct ServerHandle {
     pub addr: SocketAddr,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    log: Arc<Mutex<Vec<Entry>>>,
 }
 
 impl ServerHandle {
+    /// The requests answered so far (what `GET /_sandbox/requests` shows),
+    /// for a test in the same process to [`check`](crate::request_log::check).
+    pub fn requests(&self) -> Vec<Entry> {
+        lock(&self.log).clone()
+    }
+
     /// Stops accepting connections and lets requests in flight finish. Every
     /// answered change is already on disk: nothing is lost.
     pub fn shutdown(self) {
@@ -142,8 +149,9 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
         config,
         world: Mutex::new(World { store, ids }),
         faults: Mutex::new(faults),
-        log: Mutex::new(Vec::new()),
+        log: Arc::new(Mutex::new(Vec::new())),
     });
+    let log = shared.log.clone();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let app = axum::Router::new().fallback(dispatch).with_state(shared);
@@ -155,7 +163,7 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
             })
             .await;
     });
-    Ok(ServerHandle { addr, stop, task })
+    Ok(ServerHandle { addr, stop, task, log })
 }
 
 fn now_ms() -> i64 {
@@ -236,24 +244,27 @@ fn segments(api: Api, rest: &str) -> (Vec<String>, Option<String>) {
 
 /// The one handler: every request comes here.
 async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    let raw_query = req.uri().query().unwrap_or("").to_string();
-    let tag = req.headers().get("x-sandbox-record").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut entry = Entry {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or("").to_string(),
+        tag: req.headers().get("x-sandbox-record").and_then(|v| v.to_str().ok()).map(str::to_string),
+        ..Entry::default()
+    };
 
-    if path == "/_sandbox/requests" {
-        return sandbox_requests(&shared, &method);
+    if entry.path == "/_sandbox/requests" {
+        return sandbox_requests(&shared, &entry.method);
     }
 
-    let response = answer(&shared, req, &method, &path, &raw_query).await;
-    let mut entry = json!({ "method": method, "path": path, "status": response.status().as_u16() });
-    if !raw_query.is_empty() {
-        entry["query"] = json!(raw_query);
-    }
-    if let Some(t) = tag {
-        entry["tag"] = json!(t);
-    }
+    let response = answer(&shared, req, &mut entry).await;
+    entry.status = response.status().as_u16();
     let mut log = lock(&shared.log);
+    if let Some(file) = &shared.config.request_log {
+        if let Err(e) = request_log::append(file, &entry) {
+            // The log is for tests; the answer still goes out.
+            eprintln!("cairn sandbox: cannot append to the request log {}: {e}", file.display());
+        }
+    }
     if log.len() >= MAX_LOG {
         log.drain(..MAX_LOG / 2);
     }
@@ -274,25 +285,34 @@ fn sandbox_requests(shared: &Shared, method: &str) -> Response {
     }
 }
 
-async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_query: &str) -> Response {
+/// Answers one request, noting in `entry` what it carried and what
+/// Discovery made of it.
+async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
+    let (method, path, raw_query) = (entry.method.clone(), entry.path.clone(), entry.query.clone());
+    let (method, path) = (method.as_str(), path.as_str());
     let Some(route) = route(path) else {
         return error_response(&ApiError::unknown_route(method, path));
     };
-    if !authorized(req.headers().get(header::AUTHORIZATION)) {
-        let mut r = error_response(&ApiError::unauthenticated());
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"https://accounts.google.com/\""));
-        return r;
-    }
-    if let Some(fault) = injected_fault(shared) {
-        return error_response(&fault);
-    }
+    entry.upload = route.upload;
+    let authorized = authorized(req.headers().get(header::AUTHORIZATION));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b.to_vec(),
         Err(_) => return error_response(&ApiError::bad_request(format!("The request body is larger than {MAX_BODY} bytes."))),
     };
+    // Recorded whatever the answer, for the log's own check.
+    entry.set_body(&body);
+    if !authorized {
+        let mut r = error_response(&ApiError::unauthenticated());
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"https://accounts.google.com/\""));
+        return r;
+    }
+    // Decided before the request touches any state, so retrying is safe.
+    if let Some(fault) = injected_fault(shared) {
+        return error_response(&fault);
+    }
     let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
-    if let Err(e) = validate(method, &route, &query, &body) {
+    if let Err(e) = validate(method, &route, &query, &body, entry) {
         return error_response(&e);
     }
     let (segments, verb) = segments(route.api, &route.rest);
@@ -346,19 +366,22 @@ fn injected_fault(shared: &Shared) -> Option<ApiError> {
     if rng.next_f64() >= rate {
         return None;
     }
-    Some(if rng.next_u64() & 1 == 0 { ApiError::rate_limited(RETRY_AFTER_SECS) } else { ApiError::unavailable(RETRY_AFTER_SECS) })
+    let wait = shared.config.fault_retry_after_secs;
+    Some(if rng.next_u64() & 1 == 0 { ApiError::rate_limited(wait) } else { ApiError::unavailable(wait) })
 }
 
 /// Checks the request against its Discovery method, when Discovery knows it.
-fn validate(method: &str, route: &Route, query: &[(String, String)], body: &[u8]) -> Result<(), ApiError> {
+fn validate(method: &str, route: &Route, query: &[(String, String)], body: &[u8], entry: &mut Entry) -> Result<(), ApiError> {
     let discovery = Discovery::embedded();
     // Asked for the route's own API: some paths (`GET /v1/operations/{}`,
     // `GET /v1/projects/{}`) exist in several APIs.
     let Some(m) = discovery.find_for_api(route.api.discovery_name(), method, &route.google_path) else { return Ok(()) };
+    entry.method_id = Some(m.method_id.clone());
     // An upload's body is the object's bytes, not JSON; a body that is not
     // JSON at all is left for the service to refuse.
     let json = if route.upload || body.iter().all(|b| b.is_ascii_whitespace()) { None } else { serde_json::from_slice::<Value>(body).ok() };
     discovery.validate(&m, query, json.as_ref()).map_err(|violations| {
+        entry.violations = violations.iter().map(|v| format!("{}: {}", v.location, v.message)).collect();
         // A missing required parameter is Google's `required` reason.
         if let Some(name) = violations.first().and_then(|v| v.message.strip_prefix("Required parameter: ")) {
             return ApiError::required(name.trim_end_matches('.'));

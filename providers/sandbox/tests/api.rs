@@ -317,6 +317,9 @@ async fn injected_faults_touch_no_state() {
     }
     assert_eq!(seen.len(), 2, "both 429 and 503 appear");
     sb.handle.shutdown();
+    let quick = Sandbox::start(Config { error_rate: 1.0, fault_retry_after_secs: 0, ..config(Path::new("")) }).await;
+    assert_eq!(quick.create_bucket("quick-fault").await.retry_after.as_deref(), Some("0"));
+    quick.handle.shutdown();
     let stored = cairn_sandbox::list(dir.path());
     assert!(stored.iter().all(|(t, _)| t != "storage.buckets"), "{stored:?}");
 

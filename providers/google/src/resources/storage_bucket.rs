@@ -324,7 +324,11 @@ impl GoogleResource for StorageBucket {
         if let Some(n) = name {
             m.insert("id".into(), json!(n));
             m.insert("url".into(), json!(format!("gs://{n}")));
-            m.insert("self_link".into(), json!(format!("https://www.googleapis.com/storage/v1/b/{n}")));
+            // The API's own link, once it gave one for this bucket; a guess
+            // would be a perpetual diff wherever the API spells it otherwise.
+            let prior_link = prior.filter(|p| opt_str(p, "name") == Some(n.as_str())).and_then(|p| p.get("self_link")).filter(|v| !v.is_null());
+            let link = prior_link.cloned().unwrap_or_else(|| json!(format!("https://www.googleapis.com/storage/v1/b/{n}")));
+            m.insert("self_link".into(), link);
         }
         if let Some(pn) = prior.and_then(|p| p.get("project_number")).filter(|v| !v.is_null()) {
             m.insert("project_number".into(), pn.clone());
@@ -454,5 +458,22 @@ impl GoogleResource for StorageBucket {
                 None => Err(Error::Invalid(format!("bucket {name} does not exist"))),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_keeps_the_apis_self_link() {
+        let config = ProviderConfig { project: Some("p".into()), ..ProviderConfig::default() };
+        let proposed = json!({ "name": "b", "location": "EU", "labels": { "a": "1" } });
+        let fresh = StorageBucket.plan(&config, None, proposed.clone()).unwrap();
+        assert_eq!(fresh["self_link"], "https://www.googleapis.com/storage/v1/b/b");
+        // An emulator spells it otherwise: an update keeps what it said.
+        let prior = json!({ "name": "b", "location": "EU", "self_link": "http://127.0.0.1:1/storage/v1/b/b" });
+        let planned = StorageBucket.plan(&config, Some(&prior), proposed).unwrap();
+        assert_eq!(planned["self_link"], "http://127.0.0.1:1/storage/v1/b/b");
     }
 }
