@@ -321,7 +321,7 @@ pub async fn apply(
                         bindings.insert(addr.clone(), (inst.each.clone(), inst.count.clone()));
                         let Some(change) = changes.get(&addr) else {
                             // Not in the plan (outside -target): keep the prior object visible.
-                            let prior = state.find_instance(&plan::state_addr(&addr)).map(plan::state_value);
+                            let prior = state.find_instance(&plan::state_addr(&addr)).map(|i| plan::state_value(&addr, i));
                             walker.set_instance_value(&inst.module, &key, &inst.key, prior.unwrap_or(Value::Null));
                             continue;
                         };

@@ -99,7 +99,7 @@ pub fn show(dir: &Path, args: &ShowArgs, out: &Output) -> i32 {
     if args.json {
         let mut resources = Vec::new();
         for (addr, inst) in instances_of(&state) {
-            let value = plan::state_value(inst);
+            let value = plan::state_value(&addr, inst);
             let e = plan::encode::encode(&value);
             resources.push(serde_json::json!({
                 "address": addr.to_string(),
@@ -146,7 +146,7 @@ fn redact(value: &serde_json::Value, mask: &serde_json::Value) -> serde_json::Va
 }
 
 fn show_instance(addr: &ResourceAddr, inst: &state::InstanceState) {
-    let value = plan::state_value(inst);
+    let value = plan::state_value(addr, inst);
     println!("# {addr}:");
     let kind = if addr.mode == crate::addrs::ResourceMode::Data { "data" } else { "resource" };
     println!("{kind} {:?} {:?} {}\n", addr.type_name, addr.name, render_value(&value, 0));

@@ -255,8 +255,11 @@ pub fn state_addr(addr: &ResourceAddr) -> crate::state::InstanceAddr {
     }
 }
 
-/// An instance's attributes as a value, its sensitive paths marked.
-pub fn state_value(inst: &crate::state::InstanceState) -> Value {
+/// An instance's attributes as a value, its sensitive paths marked, shaped
+/// by its resource type's schema when the type is known (a set attribute
+/// reads back as a set, as the type's `read` gives it, so a refresh finds no
+/// drift in it).
+pub fn state_value(addr: &ResourceAddr, inst: &crate::state::InstanceState) -> Value {
     use crate::state::PathStep;
     let paths: Vec<serde_json::Value> = inst
         .sensitive_attributes
@@ -272,7 +275,11 @@ pub fn state_value(inst: &crate::state::InstanceState) -> Value {
             )
         })
         .collect();
-    encode::mark_paths(Value::from_json(&inst.attributes), &paths)
+    let value = match crate::provider::lookup(addr.mode, &addr.type_name) {
+        Some(t) => Value::from_typed_json(&inst.attributes, &t.schema().value_type()),
+        None => Value::from_json(&inst.attributes),
+    };
+    encode::mark_paths(value, &paths)
 }
 
 /// Stores a (wholly known) value into an instance record.
