@@ -13,6 +13,7 @@
 //! It matches `(method, path segments)` and answers.
 
 pub mod iam;
+pub mod policy;
 pub mod resourcemanager;
 pub mod secretmanager;
 pub mod serviceusage;
