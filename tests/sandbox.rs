@@ -104,3 +104,97 @@ fn apply_survives_faults_and_iam_eventual_consistency() {
     let (code, plan, err) = cairn(tmp.path(), &["plan", "-sandbox", "-detailed-exitcode"]);
     assert_eq!(code, 0, "{plan}\n{err}");
 }
+
+const BUCKET_STACK: &str = r#"
+provider "google" {
+  project = "sandbox-project"
+}
+
+resource "google_project_service" "iam" {
+  service = "iam.googleapis.com"
+}
+
+resource "google_service_account" "reader" {
+  account_id = "site-reader"
+  depends_on = [google_project_service.iam]
+}
+
+resource "google_storage_bucket" "site" {
+  name                        = "sandbox-project-site"
+  location                    = "EU"
+  uniform_bucket_level_access = true
+
+  cors {
+    origin          = ["https://example.com"]
+    method          = ["GET", "HEAD"]
+    response_header = ["Content-Type"]
+    max_age_seconds = 3600
+  }
+
+  website {
+    main_page_suffix = "index.html"
+    not_found_page   = "404.html"
+  }
+
+  retention_policy {
+    retention_period = 3600
+    is_locked        = true
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 864000
+  }
+
+  autoclass {
+    enabled = true
+  }
+}
+
+resource "google_storage_bucket_iam_member" "reader" {
+  bucket = google_storage_bucket.site.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.reader.member
+}
+
+resource "google_storage_bucket_iam_binding" "admins" {
+  bucket  = "b/${google_storage_bucket.site.name}"
+  role    = "roles/storage.objectAdmin"
+  members = ["group:Admins@Example.com"]
+
+  condition {
+    title      = "until 2030"
+    expression = "request.time < timestamp(\"2030-01-01T00:00:00Z\")"
+  }
+}
+"#;
+
+#[test]
+fn bucket_blocks_and_bucket_iam_plan_clean_after_apply() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("main.tf"), BUCKET_STACK).unwrap();
+    let (code, out, err) = cairn(dir, &["apply", "-sandbox", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Apply complete! Resources: 5 added"), "{out}");
+
+    // No perpetual diff from blocks, computed fields, `b/` or member case.
+    let (code, out, err) = cairn(dir, &["plan", "-sandbox", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("No changes."), "{out}");
+
+    // The binding's members change in place.
+    let changed = BUCKET_STACK.replace(r#"["group:Admins@Example.com"]"#, r#"["group:admins@example.com", "user:ops@example.com"]"#);
+    std::fs::write(dir.join("main.tf"), &changed).unwrap();
+    let (code, out, err) = cairn(dir, &["apply", "-sandbox", "-auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Resources: 0 added, 1 changed, 0 replaced, 0 destroyed."), "{out}");
+    let (code, out, err) = cairn(dir, &["plan", "-sandbox", "-detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    // The retention policy is locked: a plan that unlocks it is refused.
+    let unlocked = changed.replace("is_locked        = true", "is_locked        = false");
+    std::fs::write(dir.join("main.tf"), unlocked).unwrap();
+    let (code, out, err) = cairn(dir, &["plan", "-sandbox"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("google_storage_bucket.site") && err.contains("locked"), "{err}");
+}

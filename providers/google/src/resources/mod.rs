@@ -1,7 +1,16 @@
 //! One module per resource type, and the helpers they share: reading
 //! Terraform-shaped JSON, filling the provider's project, and labels merged
 //! with the provider's `default_labels` (provider 5+ semantics).
+//!
+//! IAM types are generic over where the policy lives: `iam.rs` (policy
+//! edits and the read-modify-write), `iam_member.rs` and `iam_binding.rs`
+//! (the resource types), one target per resource kind (`project_iam.rs`,
+//! `storage_bucket_iam.rs`), and a small file per resource type naming its
+//! target (`storage_bucket_iam_member.rs`...).
 
+pub mod iam;
+pub mod iam_binding;
+pub mod iam_member;
 pub mod project_iam;
 pub mod project_iam_binding;
 pub mod project_iam_member;
@@ -10,6 +19,9 @@ pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
 pub mod storage_bucket;
+pub mod storage_bucket_iam;
+pub mod storage_bucket_iam_binding;
+pub mod storage_bucket_iam_member;
 
 use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
 use serde_json::{json, Map};
@@ -23,8 +35,10 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(secret_manager_secret::SecretManagerSecret),
         Box::new(secret_manager_secret_version::SecretManagerSecretVersion),
         Box::new(service_account::ServiceAccount),
-        Box::new(project_iam_member::ProjectIamMember),
-        Box::new(project_iam_binding::ProjectIamBinding),
+        Box::new(project_iam_member::RESOURCE),
+        Box::new(project_iam_binding::RESOURCE),
+        Box::new(storage_bucket_iam_member::RESOURCE),
+        Box::new(storage_bucket_iam_binding::RESOURCE),
     ]
 }
 
