@@ -81,3 +81,92 @@ fn google_types_without_credentials_say_what_to_do() {
     assert!(run.stderr.contains("google_storage_bucket.b"), "{}", run.stderr);
     assert!(run.stderr.contains("--sandbox"), "the error suggests the sandbox: {}", run.stderr);
 }
+
+const BUCKET_STACK: &str = r#"
+provider "google" {
+  project = "sandbox-project"
+}
+
+resource "google_project_service" "iam" {
+  service = "iam.googleapis.com"
+}
+
+resource "google_service_account" "reader" {
+  account_id = "site-reader"
+  depends_on = [google_project_service.iam]
+}
+
+resource "google_storage_bucket" "site" {
+  name                        = "sandbox-project-site"
+  location                    = "EU"
+  uniform_bucket_level_access = true
+
+  cors {
+    origin          = ["https://example.com"]
+    method          = ["GET", "HEAD"]
+    response_header = ["Content-Type"]
+    max_age_seconds = 3600
+  }
+
+  website {
+    main_page_suffix = "index.html"
+    not_found_page   = "404.html"
+  }
+
+  retention_policy {
+    retention_period = 3600
+    is_locked        = true
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 864000
+  }
+
+  autoclass {
+    enabled = true
+  }
+}
+
+resource "google_storage_bucket_iam_member" "reader" {
+  bucket = google_storage_bucket.site.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.reader.member
+}
+
+resource "google_storage_bucket_iam_binding" "admins" {
+  bucket  = "b/${google_storage_bucket.site.name}"
+  role    = "roles/storage.objectAdmin"
+  members = ["group:Admins@Example.com"]
+
+  condition {
+    title      = "until 2030"
+    expression = "request.time < timestamp(\"2030-01-01T00:00:00Z\")"
+  }
+}
+"#;
+
+#[test]
+fn bucket_blocks_and_bucket_iam_plan_clean_after_apply() {
+    let stack = Stack::new();
+    stack.write("main.tf", BUCKET_STACK);
+    let run = stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0);
+    assert!(run.stdout.contains("Apply complete! Resources: 5 added"), "{}", run.stdout);
+
+    // No perpetual diff from blocks, computed fields, `b/` or member case.
+    let run = stack.run(&["plan", "-sandbox", "-detailed-exitcode"]).expect(0);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+
+    // The binding's members change in place.
+    let changed = BUCKET_STACK.replace(r#"["group:Admins@Example.com"]"#, r#"["group:admins@example.com", "user:ops@example.com"]"#);
+    stack.write("main.tf", &changed);
+    let run = stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0);
+    assert!(run.stdout.contains("Resources: 0 added, 1 changed, 0 replaced, 0 destroyed."), "{}", run.stdout);
+    stack.run(&["plan", "-sandbox", "-detailed-exitcode"]).expect(0);
+
+    // The retention policy is locked: a plan that unlocks it is refused.
+    let unlocked = changed.replace("is_locked        = true", "is_locked        = false");
+    stack.write("main.tf", &unlocked);
+    let run = stack.run(&["plan", "-sandbox"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("google_storage_bucket.site") && run.stderr.contains("locked"), "{}", run.stderr);
+}

@@ -92,6 +92,24 @@ fn not_in_policy(addr: &str, project: &str, role: &str, member: Option<&str>) ->
     }
 }
 
+/// `Ok` when the bucket is gone, or no binding of `role` in its policy
+/// holds `member` (any member, for `None`).
+fn not_in_bucket_policy(addr: &str, bucket: &str, role: &str, member: Option<&str>) -> Result<(), String> {
+    let bucket = bucket.trim_start_matches("b/");
+    let path = format!("/storage/v1/b/{bucket}/iam?optionsRequestedPolicyVersion=3");
+    let r = http(addr, "GET", &path, None);
+    match r.status {
+        404 => return Ok(()),
+        200 => {}
+        _ => return Err(format!("GET {path}: {} {}", r.status, r.text)),
+    }
+    let held = r.body["bindings"].as_array().into_iter().flatten().filter(|b| b["role"] == role).any(|b| {
+        let members = b["members"].as_array().cloned().unwrap_or_default();
+        member.map_or(!members.is_empty(), |m| members.iter().any(|x| x == m))
+    });
+    if held { Err(format!("the bucket policy still grants {role}: {}", r.body)) } else { Ok(()) }
+}
+
 /// The table: one row per resource type.
 pub const CASES: &[Case] = &[
     Case {
@@ -162,6 +180,20 @@ pub const CASES: &[Case] = &[
         import_id: |a| s(a, "id").to_string(),
         gone: |p, a| p.unlisted("artifactregistry.repositories", s(a, "id")),
     },
+    Case {
+        ty: "google_storage_bucket_iam_member",
+        update: None,
+        replace: "role",
+        import_id: |a| format!("{} {} {}", s(a, "bucket"), s(a, "role"), s(a, "member")),
+        gone: |p, a| not_in_bucket_policy(&p.addr, s(a, "bucket"), s(a, "role"), Some(s(a, "member"))),
+    },
+    Case {
+        ty: "google_storage_bucket_iam_binding",
+        update: Some("members"),
+        replace: "role",
+        import_id: |a| format!("{} {}", s(a, "bucket"), s(a, "role")),
+        gone: |p, a| not_in_bucket_policy(&p.addr, s(a, "bucket"), s(a, "role"), None),
+    },
 ];
 
 /// One `#[test]` per row, so rows run in parallel and fail alone.
@@ -185,6 +217,8 @@ conformance!(
     google_project_iam_member,
     google_project_iam_binding,
     google_artifact_registry_repository,
+    google_storage_bucket_iam_member,
+    google_storage_bucket_iam_binding,
 );
 
 #[test]

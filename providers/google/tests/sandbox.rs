@@ -9,7 +9,7 @@
 mod common;
 
 use cairn_google::client::{resolve_static_token, within, Client, Error, SANDBOX_TOKEN};
-use cairn_google::{data_sources, GoogleDataSource, Json, ProviderConfig};
+use cairn_google::{data_sources, GoogleDataSource, GoogleResource, Json, ProviderConfig};
 use cairn_sandbox::Config;
 use common::{create, rtype, update, Checked, PROJECT};
 use serde_json::json;
@@ -165,7 +165,10 @@ async fn bucket_lifecycle() {
     let state = r.create(&client, &planned).await.unwrap();
     let mut known = state.clone();
     known.as_object_mut().unwrap().remove("project_number"); // computed, unknown at plan
+    assert!(known["soft_delete_policy"][0]["effective_time"].is_string());
+    known["soft_delete_policy"][0]["effective_time"] = Json::Null; // the server's, unknown at plan
     assert_eq!(known, planned, "create gives what plan promised");
+    assert_eq!(state["soft_delete_policy"][0]["retention_duration_seconds"], 604800, "Google's default");
     assert_eq!(state["location"], "us");
     assert_eq!(state["url"], "gs://cairn-test-bucket");
     assert_eq!(state["self_link"], "https://www.googleapis.com/storage/v1/b/cairn-test-bucket");
@@ -412,4 +415,129 @@ async fn an_operation_deadline_stops_retries() {
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+/// Plans `config` against `state` as the next run would: the engine's
+/// proposal keeps unset computed attributes from the prior state and makes
+/// other unset arguments and blocks null, then the type plans.
+fn replan(r: &dyn GoogleResource, client: &Client, state: &Json, config: &Json) -> Json {
+    let schema = r.schema();
+    let mut proposed = config.clone();
+    for a in &schema.attributes {
+        if proposed.get(a.name).is_none() {
+            proposed[a.name] = if a.computed { state[a.name].clone() } else { Json::Null };
+        }
+    }
+    for b in &schema.blocks {
+        if proposed.get(b.name).is_none() {
+            proposed[b.name] = Json::Null;
+        }
+    }
+    r.plan(client.config(), Some(state), proposed).unwrap()
+}
+
+#[tokio::test]
+async fn bucket_blocks_round_trip_without_perpetual_diffs() {
+    let (_h, client) = sandbox(Config::new("")).await;
+    let r = rtype("google_storage_bucket");
+    let config = json!({
+        "name": "cairn-blocks", "location": "US",
+        "cors": [
+            { "origin": ["https://example.com"], "method": ["GET", "HEAD"], "response_header": ["Content-Type"], "max_age_seconds": 3600 },
+            { "origin": ["*"], "method": ["GET"] },
+        ],
+        "website": [{ "main_page_suffix": "index.html", "not_found_page": "404.html" }],
+        "retention_policy": [{ "retention_period": 3600 }],
+        "soft_delete_policy": [{ "retention_duration_seconds": 864000 }],
+        "autoclass": [{ "enabled": true }],
+    });
+    let state = create(r.as_ref(), &client, config.clone()).await;
+    assert_eq!(state["cors"][0], json!({ "origin": ["https://example.com"], "method": ["GET", "HEAD"], "response_header": ["Content-Type"], "max_age_seconds": 3600 }));
+    assert_eq!(state["cors"][1], json!({ "origin": ["*"], "method": ["GET"], "response_header": null, "max_age_seconds": null }));
+    assert_eq!(state["website"], json!([{ "main_page_suffix": "index.html", "not_found_page": "404.html" }]));
+    assert_eq!(state["retention_policy"], json!([{ "retention_period": "3600", "is_locked": false }]));
+    assert_eq!(state["soft_delete_policy"][0]["retention_duration_seconds"], 864000);
+    assert!(state["soft_delete_policy"][0]["effective_time"].is_string());
+    assert_eq!(state["autoclass"], json!([{ "enabled": true, "terminal_storage_class": "NEARLINE" }]));
+    assert_eq!(r.read(&client, &state).await.unwrap(), Some(state.clone()));
+    assert_eq!(replan(r.as_ref(), &client, &state, &config), state, "a second plan shows no change");
+
+    // Update: every block changes, or goes; only those are patched.
+    let config2 = json!({
+        "name": "cairn-blocks", "location": "US",
+        "cors": [{ "origin": ["https://example.org"], "method": ["PUT"], "max_age_seconds": 60 }],
+        "retention_policy": [{ "retention_period": "7200" }],
+        "soft_delete_policy": [{ "retention_duration_seconds": 0 }],
+        "autoclass": [{ "enabled": true, "terminal_storage_class": "ARCHIVE" }],
+    });
+    let updated = update(r.as_ref(), &client, &state, config2.clone()).await;
+    assert_eq!(updated["cors"], json!([{ "origin": ["https://example.org"], "method": ["PUT"], "response_header": null, "max_age_seconds": 60 }]));
+    assert_eq!(updated["website"], json!([]));
+    assert_eq!(updated["retention_policy"][0]["retention_period"], "7200");
+    assert_eq!(updated["soft_delete_policy"][0]["retention_duration_seconds"], 0);
+    assert_eq!(updated["autoclass"][0]["terminal_storage_class"], "ARCHIVE");
+    assert_eq!(r.read(&client, &updated).await.unwrap(), Some(updated.clone()));
+    assert_eq!(replan(r.as_ref(), &client, &updated, &config2), updated);
+
+    // Unset: cors, retention and autoclass go; soft delete keeps Google's value.
+    let config3 = json!({ "name": "cairn-blocks", "location": "US", "autoclass": [{ "enabled": false }] });
+    let bare = update(r.as_ref(), &client, &updated, config3.clone()).await;
+    assert_eq!((&bare["cors"], &bare["retention_policy"]), (&json!([]), &json!([])));
+    assert_eq!(bare["soft_delete_policy"], updated["soft_delete_policy"]);
+    assert_eq!(bare["autoclass"], json!([{ "enabled": false, "terminal_storage_class": null }]));
+    assert_eq!(replan(r.as_ref(), &client, &bare, &config3), bare);
+
+    let imported = r.import(&client, "cairn-blocks").await.unwrap();
+    assert_eq!(imported["soft_delete_policy"], bare["soft_delete_policy"]);
+    assert_eq!(imported["retention_policy"], json!([]));
+    r.delete(&client, &bare).await.unwrap();
+}
+
+#[tokio::test]
+async fn locked_retention_is_one_way() {
+    let (h, client) = sandbox(Config::new("")).await;
+    let r = rtype("google_storage_bucket");
+    let config = json!({ "name": "cairn-locked", "location": "EU", "retention_policy": [{ "retention_period": "3600", "is_locked": true }] });
+    let state = create(r.as_ref(), &client, config.clone()).await;
+    assert_eq!(state["retention_policy"], json!([{ "retention_period": "3600", "is_locked": true }]));
+    assert_eq!(replan(r.as_ref(), &client, &state, &config), state);
+
+    // Unlocking, removing or shortening is refused at plan, saying why.
+    for (block, needle) in [
+        (json!([{ "retention_period": "3600", "is_locked": false }]), "unlock or remove"),
+        (json!([{ "retention_period": "3600" }]), "unlock or remove"),
+        (json!([]), "unlock or remove"),
+        (json!([{ "retention_period": "60", "is_locked": true }]), "shorten it below 3600"),
+    ] {
+        let mut c = config.clone();
+        c["retention_policy"] = block.clone();
+        let err = r.plan(client.config(), Some(&state), c).unwrap_err();
+        assert!(err.contains("locked") && err.contains(needle), "{block}: {err}");
+    }
+    // Replacing the bucket is another matter; so is a longer period.
+    let mut moved = config.clone();
+    moved["location"] = json!("US");
+    moved["retention_policy"] = json!([]);
+    assert!(r.plan(client.config(), Some(&state), moved).is_ok());
+    let mut longer = config.clone();
+    longer["retention_policy"] = json!([{ "retention_period": "7200", "is_locked": true }]);
+    let longer = update(r.as_ref(), &client, &state, longer).await;
+    assert_eq!(longer["retention_policy"], json!([{ "retention_period": "7200", "is_locked": true }]));
+    let bad = r.plan(client.config(), None, json!({ "name": "x-bucket", "location": "EU", "retention_policy": [{ "retention_period": "soon" }] }));
+    assert!(bad.unwrap_err().contains("whole number of seconds"));
+
+    // Objects under retention stay, even with force_destroy: Google's error says why.
+    let url = format!("http://{}/upload/storage/v1/b/cairn-locked/o?uploadType=media&name=kept.txt", h.addr);
+    let resp = reqwest::Client::new().post(url).bearer_auth("t").body("x").send().await.unwrap();
+    assert!(resp.status().is_success());
+    let mut forced = longer.clone();
+    forced["force_destroy"] = json!(true);
+    let err = r.delete(&client, &forced).await.unwrap_err();
+    assert!(err.to_string().contains("retention policy"), "{err}");
+
+    // Locking an existing bucket's policy in an update.
+    let open = create(r.as_ref(), &client, json!({ "name": "cairn-lock-later", "location": "EU", "retention_policy": [{ "retention_period": "60" }] })).await;
+    let locked = update(r.as_ref(), &client, &open, json!({ "name": "cairn-lock-later", "location": "EU", "retention_policy": [{ "retention_period": "60", "is_locked": true }] })).await;
+    assert_eq!(locked["retention_policy"][0]["is_locked"], true);
+    assert_eq!(r.read(&client, &locked).await.unwrap(), Some(locked));
 }

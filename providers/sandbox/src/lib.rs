@@ -101,7 +101,7 @@ pub struct Config {
     /// Google's eventual consistency: a bucket GET within this time of its
     /// creation is 404, an API is usable only this long after its enabling
     /// operation is done, and a service account this young does not exist
-    /// yet for project IAM policies.
+    /// yet for IAM policies (projects' and buckets').
     pub consistency_delay: Duration,
     /// A project known from the start (its number can be used in paths).
     /// Any other well-formed project id is accepted on first use.

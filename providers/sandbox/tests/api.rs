@@ -548,3 +548,81 @@ async fn artifact_registry_repositories_over_http() {
 async fn wait_ar_op(sb: &Sandbox, name: &str) -> Value {
     wait_op_of(sb, "artifactregistry", name).await
 }
+
+#[tokio::test]
+async fn bucket_sub_objects_round_trip() {
+    let sb = Sandbox::start(config(Path::new(""))).await;
+    let body = json!({
+        "name": "subs-bucket", "location": "US",
+        "cors": [{"origin": ["https://example.com"], "method": ["GET", "HEAD"], "responseHeader": ["Content-Type"], "maxAgeSeconds": 3600}],
+        "website": {"mainPageSuffix": "index.html", "notFoundPage": "404.html"},
+        "softDeletePolicy": {"retentionDurationSeconds": "0"},
+        "autoclass": {"enabled": true},
+        "retentionPolicy": {"retentionPeriod": 60, "isLocked": true, "effectiveTime": "2000-01-01T00:00:00Z"},
+    });
+    let b = sb.call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(body)).await;
+    assert_eq!(b.status, 200, "{}", b.body);
+    assert_eq!(b.body["cors"][0]["maxAgeSeconds"], 3600);
+    assert_eq!(b.body["website"]["notFoundPage"], "404.html");
+    assert_eq!(b.body["softDeletePolicy"]["retentionDurationSeconds"], "0");
+    assert_eq!(b.body["autoclass"]["terminalStorageClass"], "NEARLINE");
+    assert!(b.body["autoclass"]["toggleTime"].is_string());
+    assert_eq!(b.body["retentionPolicy"]["retentionPeriod"], "60");
+    assert!(b.body["retentionPolicy"].get("isLocked").is_none(), "only lockRetentionPolicy locks");
+    assert_ne!(b.body["retentionPolicy"]["effectiveTime"], "2000-01-01T00:00:00Z", "the server's");
+
+    // Soft delete: 0 or 7 to 90 days; a change moves effectiveTime.
+    for bad in [json!("86400"), json!("99999999"), json!("-1")] {
+        let r = sb.call("PATCH", "/storage/v1/b/subs-bucket", Some(json!({"softDeletePolicy": {"retentionDurationSeconds": bad}}))).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+    let sd = sb.call("PATCH", "/storage/v1/b/subs-bucket", Some(json!({"softDeletePolicy": {"retentionDurationSeconds": "864000"}}))).await;
+    assert_eq!(sd.body["softDeletePolicy"]["retentionDurationSeconds"], "864000");
+    // Autoclass keeps the storage class STANDARD.
+    let class = sb.call("PATCH", "/storage/v1/b/subs-bucket", Some(json!({"storageClass": "NEARLINE"}))).await;
+    assert_eq!(class.status, 400, "{}", class.body);
+    // Removing sub-objects with null.
+    let gone = sb.call("PATCH", "/storage/v1/b/subs-bucket", Some(json!({"cors": null, "website": null}))).await;
+    assert!(gone.body.get("cors").is_none() && gone.body.get("website").is_none(), "{}", gone.body);
+    sb.handle.shutdown();
+}
+
+#[tokio::test]
+async fn locked_retention_is_one_way_and_holds_objects() {
+    let sb = Sandbox::start(config(Path::new(""))).await;
+    let body = json!({"name": "kept-for-good", "location": "US", "retentionPolicy": {"retentionPeriod": "3600"}});
+    assert_eq!(sb.call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(body)).await.status, 200);
+    assert_eq!(sb.upload("kept-for-good", "a.txt", "abc").await.status, 200);
+    let obj = sb.call("GET", "/storage/v1/b/kept-for-good/o/a.txt", None).await;
+    assert!(obj.body["retentionExpirationTime"].is_string(), "{}", obj.body);
+
+    // An object under retention can be neither deleted nor overwritten.
+    let del = sb.call("DELETE", "/storage/v1/b/kept-for-good/o/a.txt", None).await;
+    assert_eq!((del.status, reason(&del)), (403, "forbidden"), "{}", del.body);
+    assert!(del.body["error"]["message"].as_str().unwrap().contains("retention policy"));
+    assert_eq!(sb.upload("kept-for-good", "a.txt", "new").await.status, 403);
+
+    // Unlocked, it may still be shortened; locking needs the metageneration.
+    let short = sb.call("PATCH", "/storage/v1/b/kept-for-good", Some(json!({"retentionPolicy": {"retentionPeriod": "1800"}}))).await;
+    assert_eq!(short.status, 200, "{}", short.body);
+    let mg = short.body["metageneration"].as_str().unwrap().to_string();
+    assert_eq!(sb.call("POST", "/storage/v1/b/kept-for-good/lockRetentionPolicy?ifMetagenerationMatch=1", None).await.status, 412);
+    let locked = sb.call("POST", &format!("/storage/v1/b/kept-for-good/lockRetentionPolicy?ifMetagenerationMatch={mg}"), None).await;
+    assert_eq!(locked.status, 200, "{}", locked.body);
+    assert_eq!(locked.body["retentionPolicy"]["isLocked"], true);
+
+    // Locked: longer is fine; shorter, removed or unlocked is refused.
+    let longer = sb.call("PATCH", "/storage/v1/b/kept-for-good", Some(json!({"retentionPolicy": {"retentionPeriod": "7200"}}))).await;
+    assert_eq!(longer.status, 200, "{}", longer.body);
+    assert_eq!(longer.body["retentionPolicy"]["isLocked"], true);
+    for patch in [json!({"retentionPolicy": {"retentionPeriod": "60"}}), json!({"retentionPolicy": null})] {
+        let r = sb.call("PATCH", "/storage/v1/b/kept-for-good", Some(patch.clone())).await;
+        assert_eq!(r.status, 403, "{patch}: {}", r.body);
+    }
+    let unlock = sb.call("PATCH", "/storage/v1/b/kept-for-good", Some(json!({"retentionPolicy": {"retentionPeriod": "7200", "isLocked": false}}))).await;
+    assert_eq!(unlock.body["retentionPolicy"]["isLocked"], true, "{}", unlock.body);
+    let plain = sb.call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(json!({"name": "no-retention"}))).await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(sb.call("POST", "/storage/v1/b/no-retention/lockRetentionPolicy?ifMetagenerationMatch=1", None).await.status, 400);
+    sb.handle.shutdown();
+}

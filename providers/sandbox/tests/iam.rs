@@ -420,3 +420,85 @@ async fn odd_iam_requests_get_answers_not_crashes() {
     }
     sb.handle.shutdown();
 }
+
+#[tokio::test]
+async fn bucket_policies_check_members_as_project_policies_do() {
+    let delay = Duration::from_millis(700);
+    let sb = Sandbox::start(config(delay)).await;
+    sb.enable(PROJECT, "iam.googleapis.com", delay).await;
+    let bucket = sb.call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(json!({"name": "iam-checked", "location": "US"}))).await;
+    assert_eq!(bucket.status, 200, "{}", bucket.body);
+    let iam = "/storage/v1/b/iam-checked/iam";
+
+    // A new bucket's policy: the project's teams in the legacy roles, by project id.
+    let p0 = sb.call("GET", &format!("{iam}?optionsRequestedPolicyVersion=3"), None).await;
+    assert_eq!(p0.status, 200, "{}", p0.body);
+    assert_eq!(p0.body["bindings"][0], json!({"role": "roles/storage.legacyBucketOwner", "members": [format!("projectEditor:{PROJECT}"), format!("projectOwner:{PROJECT}")]}));
+    assert_eq!(p0.body["bindings"][3]["members"], json!([format!("projectViewer:{PROJECT}")]));
+
+    let put = |bindings: Value| sb.call("PUT", iam, Some(json!({ "bindings": bindings })));
+    // Public and project-team members are fine on a bucket; basic roles and
+    // malformed members are not.
+    let ok = put(json!([{"role": "roles/storage.objectViewer", "members": ["allUsers", format!("projectViewer:{PROJECT}")]}])).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    for (bindings, needle) in [
+        (json!([{"role": "roles/viewer", "members": ["user:a@example.com"]}]), "not supported"),
+        (json!([{"role": "roles/storage.admin", "members": ["user:nobody"]}]), "Invalid member"),
+        (json!([{"role": "roles/storage.admin", "members": ["projectOwner:"]}]), "Invalid member"),
+        (json!([{"role": "storage.admin", "members": ["user:a@example.com"]}]), "not supported"),
+    ] {
+        let r = put(bindings.clone()).await;
+        assert_eq!(status_of(&r), (400, "INVALID_ARGUMENT"), "{bindings}: {}", r.body);
+        assert!(message(&r).contains(needle), "{bindings}: {}", message(&r));
+    }
+
+    // A service account of the project must exist, and have propagated.
+    let member = format!("serviceAccount:bucket-sa@{PROJECT}.iam.gserviceaccount.com");
+    let grant = json!([{"role": "roles/storage.objectAdmin", "members": [member]}]);
+    let ghost = put(grant.clone()).await;
+    assert_eq!(message(&ghost), format!("Service account bucket-sa@{PROJECT}.iam.gserviceaccount.com does not exist."));
+    let sa = sb.create_sa(PROJECT, "bucket-sa", "Bucket").await;
+    assert_eq!(sa.status, 200, "{}", sa.body);
+    assert_eq!(put(grant.clone()).await.status, 400, "within the consistency window");
+    tokio::time::sleep(delay + Duration::from_millis(100)).await;
+    let granted = put(grant).await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+
+    // Deleting the account leaves a `deleted:` member and a new etag here too.
+    let del = sb.call("DELETE", &format!("/iam/v1/projects/{PROJECT}/serviceAccounts/bucket-sa@{PROJECT}.iam.gserviceaccount.com"), None).await;
+    assert_eq!(del.status, 200, "{}", del.body);
+    let after = sb.call("GET", iam, None).await;
+    let uid = sa.body["uniqueId"].as_str().unwrap();
+    assert_eq!(after.body["bindings"][0]["members"], json!([format!("deleted:{member}?uid={uid}")]));
+    assert_ne!(after.body["etag"], granted.body["etag"]);
+    sb.handle.shutdown();
+}
+
+#[tokio::test]
+async fn bucket_conditions_need_uniform_access_and_version_3() {
+    let sb = Sandbox::start(config(Duration::ZERO)).await;
+    for (name, ubla) in [("cond-ubla", true), ("cond-acl", false)] {
+        let body = json!({"name": name, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": ubla}}});
+        assert_eq!(sb.call("POST", &format!("/storage/v1/b?project={PROJECT}"), Some(body)).await.status, 200);
+    }
+    let binding = json!({"role": "roles/storage.objectViewer", "members": ["user:a@example.com"],
+                         "condition": {"title": "t", "expression": "request.time < timestamp(\"2030-01-01T00:00:00Z\")"}});
+    let acl = sb.call("PUT", "/storage/v1/b/cond-acl/iam", Some(json!({"version": 3, "bindings": [binding]}))).await;
+    assert!(message(&acl).contains("uniform bucket-level access"), "{}", acl.body);
+    let v1 = sb.call("PUT", "/storage/v1/b/cond-ubla/iam", Some(json!({"version": 1, "bindings": [binding]}))).await;
+    assert_eq!(v1.status, 400, "{}", v1.body);
+    let v3 = sb.call("PUT", "/storage/v1/b/cond-ubla/iam", Some(json!({"version": 3, "bindings": [binding]}))).await;
+    assert_eq!(v3.status, 200, "{}", v3.body);
+    assert_eq!(v3.body["version"], 3);
+    // Only a caller that understands conditions gets the policy back.
+    assert_eq!(sb.call("GET", "/storage/v1/b/cond-ubla/iam", None).await.status, 400);
+    let read = sb.call("GET", "/storage/v1/b/cond-ubla/iam?optionsRequestedPolicyVersion=3", None).await;
+    assert_eq!(read.body["bindings"][0]["condition"]["title"], "t");
+
+    let perms = sb.call("GET", "/storage/v1/b/cond-ubla/iam/testPermissions?permissions=storage.buckets.get&permissions=storage.objects.list", None).await;
+    assert_eq!(perms.body, json!({"kind": "storage#testIamPermissionsResponse", "permissions": ["storage.buckets.get", "storage.objects.list"]}));
+    assert_eq!(sb.call("GET", "/storage/v1/b/cond-ubla/iam/testPermissions?permissions=compute.x.y", None).await.status, 400);
+    assert_eq!(sb.call("GET", "/storage/v1/b/nope-bucket/iam", None).await.status, 404);
+    assert_eq!(sb.call("PUT", "/storage/v1/b/nope-bucket/iam", Some(json!({"bindings": []}))).await.status, 404);
+    sb.handle.shutdown();
+}

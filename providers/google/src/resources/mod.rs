@@ -1,8 +1,17 @@
 //! One module per resource type, and the helpers they share: reading
 //! Terraform-shaped JSON, filling the provider's project, and labels merged
 //! with the provider's `default_labels` (provider 5+ semantics).
+//!
+//! IAM types are generic over where the policy lives: `iam.rs` (policy
+//! edits and the read-modify-write), `iam_member.rs` and `iam_binding.rs`
+//! (the resource types), one target per resource kind (`project_iam.rs`,
+//! `storage_bucket_iam.rs`), and a small file per resource type naming its
+//! target (`storage_bucket_iam_member.rs`...).
 
 pub mod artifact_registry_repository;
+pub mod iam;
+pub mod iam_binding;
+pub mod iam_member;
 pub mod project_iam;
 pub mod project_iam_binding;
 pub mod project_iam_member;
@@ -11,6 +20,9 @@ pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
 pub mod storage_bucket;
+pub mod storage_bucket_iam;
+pub mod storage_bucket_iam_binding;
+pub mod storage_bucket_iam_member;
 
 use crate::client::{NO_LOCATION, NO_PROJECT};
 use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
@@ -25,8 +37,10 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(secret_manager_secret::SecretManagerSecret),
         Box::new(secret_manager_secret_version::SecretManagerSecretVersion),
         Box::new(service_account::ServiceAccount),
-        Box::new(project_iam_member::ProjectIamMember),
-        Box::new(project_iam_binding::ProjectIamBinding),
+        Box::new(project_iam_member::RESOURCE),
+        Box::new(project_iam_binding::RESOURCE),
+        Box::new(storage_bucket_iam_member::RESOURCE),
+        Box::new(storage_bucket_iam_binding::RESOURCE),
         Box::new(artifact_registry_repository::ArtifactRegistryRepository),
     ]
 }

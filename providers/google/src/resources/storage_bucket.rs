@@ -2,12 +2,28 @@
 //!
 //! Create = `POST b?project={p}`, then a GET retried while it is 404
 //! (Google's brief inconsistency after a create); read = `GET b/{name}`;
-//! update = `PATCH b/{name}` with the changed sub-objects only (labels
-//! removed by `null`, as a JSON merge patch); delete lists every object
-//! version first: with `force_destroy` they are deleted, else a non-empty
-//! bucket is a clear error. `location` is upper-cased by the API, so it is
-//! compared without case and keeps the user's spelling. `id` and import ID:
-//! the bucket name (`{project}/{name}` is also accepted on import).
+//! update = `PATCH b/{name}` with the changed sub-objects only (removed ones
+//! as `null`, as a JSON merge patch); delete lists every object version
+//! first: with `force_destroy` they are deleted, else a non-empty bucket is
+//! a clear error. `location` is upper-cased by the API, so it is compared
+//! without case and keeps the user's spelling. `id` and import ID: the
+//! bucket name (`{project}/{name}` is also accepted on import).
+//!
+//! Blocks, each an API sub-object ([`sub_objects`]): `versioning`,
+//! `lifecycle_rule`, `cors`, `website`, `retention_policy`,
+//! `soft_delete_policy`, `autoclass`. Plan gives each the form a read gives
+//! back (defaults filled, unset fields null), so a second plan shows no
+//! change. `retention_policy.is_locked` is applied by `lockRetentionPolicy`
+//! after the create or update (a read-modify-write on the metageneration)
+//! and is one way: a plan that unlocks, removes or shortens a locked policy
+//! is refused. `soft_delete_policy` keeps Google's value (7 days by
+//! default) when unset; its `effective_time` is the server's.
+//!
+//! Does not own: the bucket's IAM policy (`storage_bucket_iam.rs`), objects
+//! beyond emptying the bucket, and the arguments not yet supported
+//! (`logging`, `encryption`, `requester_pays`, `custom_placement_config`,
+//! `rpo`, `default_event_based_hold`, `enable_object_retention`,
+//! `hierarchical_namespace`, `ip_filter`).
 
 use super::{
     api_object, block, blocks, effective_labels, encode, fill_project, int_of, label_attrs, object, opt_bool, opt_str,
@@ -136,6 +152,147 @@ fn versioning_api(v: &Json) -> Json {
     json!({ "enabled": block(v, "versioning").and_then(|b| opt_bool(b, "enabled")).unwrap_or(false) })
 }
 
+/// A list argument of strings as the API's list (`None` when empty).
+fn str_list(v: &Json, key: &str) -> Option<Json> {
+    let items: Vec<Json> = v.get(key).and_then(Json::as_array)?.iter().filter(|s| s.is_string()).cloned().collect();
+    (!items.is_empty()).then_some(Json::Array(items))
+}
+
+/// One `cors` block as the API's `cors[]` entry.
+fn cors_rule_to_api(rule: &Json) -> Json {
+    let mut out = Map::new();
+    for (tf, api) in [("origin", "origin"), ("method", "method"), ("response_header", "responseHeader")] {
+        if let Some(list) = str_list(rule, tf) {
+            out.insert(api.into(), list);
+        }
+    }
+    if let Some(age) = rule.get("max_age_seconds").and_then(int_of) {
+        out.insert("maxAgeSeconds".into(), json!(age));
+    }
+    Json::Object(out)
+}
+
+/// An API `cors[]` entry as a `cors` block (every field present).
+fn cors_rule_from_api(rule: &Json) -> Json {
+    let list = |k: &str| rule.get(k).and_then(Json::as_array).filter(|a| !a.is_empty()).map(|a| Json::Array(a.clone())).unwrap_or(Json::Null);
+    json!({
+        "origin": list("origin"),
+        "method": list("method"),
+        "response_header": list("responseHeader"),
+        "max_age_seconds": rule.get("maxAgeSeconds").and_then(int_of),
+    })
+}
+
+fn cors_api(v: &Json) -> Option<Json> {
+    let rules: Vec<Json> = blocks(v, "cors").into_iter().map(cors_rule_to_api).collect();
+    (!rules.is_empty()).then_some(Json::Array(rules))
+}
+
+fn website_api(v: &Json) -> Option<Json> {
+    let w = block(v, "website")?;
+    let mut out = Map::new();
+    for (tf, api) in [("main_page_suffix", "mainPageSuffix"), ("not_found_page", "notFoundPage")] {
+        if let Some(s) = opt_str(w, tf) {
+            out.insert(api.into(), json!(s));
+        }
+    }
+    (!out.is_empty()).then_some(Json::Object(out))
+}
+
+fn website_from_api(w: Option<&Json>) -> Json {
+    let field = |k: &str| w.and_then(|w| w.get(k)).and_then(Json::as_str).filter(|s| !s.is_empty());
+    match (field("mainPageSuffix"), field("notFoundPage")) {
+        (None, None) => json!([]),
+        (main, not_found) => json!([{ "main_page_suffix": main, "not_found_page": not_found }]),
+    }
+}
+
+/// `retention_period` as a whole number of seconds (a string since provider
+/// 7; a number is accepted).
+fn retention_period(rp: &Json) -> Option<i64> {
+    rp.get("retention_period").and_then(int_of)
+}
+
+/// Whether the object's retention policy is (to be) locked.
+fn retention_locked(v: &Json) -> bool {
+    block(v, "retention_policy").and_then(|rp| opt_bool(rp, "is_locked")).unwrap_or(false)
+}
+
+/// The API's `retentionPolicy` (without `isLocked`: only
+/// `lockRetentionPolicy` locks).
+fn retention_api(v: &Json) -> Option<Json> {
+    let period = block(v, "retention_policy").and_then(retention_period)?;
+    Some(json!({ "retentionPeriod": period.to_string() }))
+}
+
+fn retention_from_api(rp: Option<&Json>) -> Json {
+    match rp.and_then(|rp| rp.get("retentionPeriod")).and_then(int_of) {
+        Some(period) => json!([{
+            "retention_period": period.to_string(),
+            "is_locked": rp.and_then(|rp| rp.get("isLocked")).and_then(Json::as_bool).unwrap_or(false),
+        }]),
+        None => json!([]),
+    }
+}
+
+/// Google's soft-delete retention when none is set: 7 days.
+const SOFT_DELETE_DEFAULT: i64 = 604_800;
+
+fn soft_delete_api(v: &Json) -> Option<Json> {
+    let secs = block(v, "soft_delete_policy")?.get("retention_duration_seconds").and_then(int_of).unwrap_or(SOFT_DELETE_DEFAULT);
+    Some(json!({ "retentionDurationSeconds": secs.to_string() }))
+}
+
+fn soft_delete_from_api(p: Option<&Json>) -> Json {
+    match p.and_then(|p| p.get("retentionDurationSeconds")).and_then(int_of) {
+        Some(secs) => json!([{
+            "retention_duration_seconds": secs,
+            "effective_time": p.and_then(|p| p.get("effectiveTime")).and_then(Json::as_str),
+        }]),
+        None => json!([]),
+    }
+}
+
+fn autoclass_api(v: &Json) -> Option<Json> {
+    let a = block(v, "autoclass")?;
+    let enabled = opt_bool(a, "enabled").unwrap_or(false);
+    let mut out = json!({ "enabled": enabled });
+    if let Some(t) = opt_str(a, "terminal_storage_class").filter(|_| enabled) {
+        out["terminalStorageClass"] = json!(t);
+    }
+    Some(out)
+}
+
+/// `autoclass` as read: enabled, or disabled where the prior object has the
+/// block (as `versioning`).
+fn autoclass_from_api(a: Option<&Json>, base: Option<&Json>) -> Json {
+    match a.and_then(|a| a.get("enabled")).and_then(Json::as_bool) {
+        Some(true) => json!([{
+            "enabled": true,
+            "terminal_storage_class": a.and_then(|a| a.get("terminalStorageClass")).and_then(Json::as_str),
+        }]),
+        Some(false) if base.and_then(|b| block(b, "autoclass")).is_some() => json!([{ "enabled": false, "terminal_storage_class": null }]),
+        _ => json!([]),
+    }
+}
+
+/// The API bucket's sub-objects made from blocks and arguments: `(field,
+/// what the object asks for (None: unset), what an update sends to unset
+/// it)`. Create sends the set ones; update the changed ones.
+fn sub_objects(v: &Json) -> Vec<(&'static str, Option<Json>, Json)> {
+    let lifecycle = (!blocks(v, "lifecycle_rule").is_empty()).then(|| lifecycle_api(v));
+    vec![
+        ("iamConfiguration", Some(iam_api(v)), Json::Null),
+        ("versioning", block(v, "versioning").map(|_| versioning_api(v)), json!({ "enabled": false })),
+        ("lifecycle", lifecycle, json!({ "rule": [] })),
+        ("cors", cors_api(v), Json::Null),
+        ("website", website_api(v), Json::Null),
+        ("retentionPolicy", retention_api(v), Json::Null),
+        ("softDeletePolicy", soft_delete_api(v), Json::Null),
+        ("autoclass", autoclass_api(v), json!({ "enabled": false })),
+    ]
+}
+
 fn labels_json(m: &std::collections::BTreeMap<String, String>) -> Json {
     Json::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
@@ -182,6 +339,12 @@ fn to_state(client: &Client, api: &Json, base: Option<&Json>, project: &str) -> 
     );
     out.insert("versioning".into(), versioning);
     out.insert("lifecycle_rule".into(), Json::Array(rules));
+    let cors: Vec<Json> = o.get("cors").and_then(Json::as_array).map(|a| a.iter().map(cors_rule_from_api).collect()).unwrap_or_default();
+    out.insert("cors".into(), Json::Array(cors));
+    out.insert("website".into(), website_from_api(o.get("website")));
+    out.insert("retention_policy".into(), retention_from_api(o.get("retentionPolicy")));
+    out.insert("soft_delete_policy".into(), soft_delete_from_api(o.get("softDeletePolicy")));
+    out.insert("autoclass".into(), autoclass_from_api(o.get("autoclass"), base));
     read_labels(client, o.get("labels"), base, &mut out);
     out.insert("self_link".into(), o.get("selfLink").cloned().unwrap_or_else(|| json!(format!("https://www.googleapis.com/storage/v1/b/{name}"))));
     out.insert("url".into(), json!(format!("gs://{name}")));
@@ -189,7 +352,102 @@ fn to_state(client: &Client, api: &Json, base: Option<&Json>, project: &str) -> 
     Ok(Json::Object(out))
 }
 
+/// Longest retention period Google takes: 100 years.
+const MAX_RETENTION: i64 = 3_155_760_000;
+
+/// Refuses a plan Google would refuse: a retention period that is not a
+/// whole number of seconds from 1 to 100 years, and a locked retention
+/// policy unlocked, removed or shortened (unless the bucket is replaced).
+fn check_retention(planned: &Json, prior: Option<&Json>) -> Result<(), String> {
+    let name = opt_str(planned, "name").unwrap_or("bucket");
+    if let Some(rp) = block(planned, "retention_policy") {
+        if !retention_period(rp).is_some_and(|p| (1..=MAX_RETENTION).contains(&p)) {
+            let given = rp.get("retention_period").cloned().unwrap_or(Json::Null);
+            return Err(format!(
+                "google_storage_bucket {name}: retention_policy.retention_period {given} must be a whole number of seconds from 1 to {MAX_RETENTION} (100 years)"
+            ));
+        }
+    }
+    let Some(prior) = prior.filter(|p| retention_locked(p)) else { return Ok(()) };
+    let same = |k: &str| match (opt_str(prior, k), opt_str(planned, k)) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
+    };
+    if !(same("name") && same("location") && same("project")) {
+        return Ok(()); // a new bucket: the old one (and its policy) goes
+    }
+    let locked_period = block(prior, "retention_policy").and_then(retention_period).unwrap_or(0);
+    let refused = if !retention_locked(planned) {
+        Some("unlock or remove it".to_string())
+    } else if block(planned, "retention_policy").and_then(retention_period).unwrap_or(0) < locked_period {
+        Some(format!("shorten it below {locked_period} seconds"))
+    } else {
+        None
+    };
+    match refused {
+        Some(what) => Err(format!(
+            "google_storage_bucket {name}: its retention policy is locked, and locking is one way: Google refuses to {what}. \
+             Keep `retention_policy {{ is_locked = true, retention_period = \"{locked_period}\" }}` (or longer)."
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The blocks a read gives back for what the plan asks: each in canonical
+/// form, defaults filled, computed fields from the prior object where they
+/// stay the same.
+fn plan_blocks(planned: &Json, prior: Option<&Json>) -> Vec<(&'static str, Json)> {
+    let cors: Vec<Json> = blocks(planned, "cors").into_iter().map(|r| cors_rule_from_api(&cors_rule_to_api(r))).collect();
+    let retention = match block(planned, "retention_policy").and_then(retention_period) {
+        Some(p) => json!([{ "retention_period": p.to_string(), "is_locked": retention_locked(planned) }]),
+        None => json!([]),
+    };
+    // Optional and computed: unset keeps what Google has (7 days at first).
+    let prior_soft = prior.and_then(|p| block(p, "soft_delete_policy"));
+    let soft_delete = match (block(planned, "soft_delete_policy"), prior_soft) {
+        (None, Some(p)) => json!([p]),
+        (given, _) => {
+            let secs = given.and_then(|g| g.get("retention_duration_seconds")).and_then(int_of).unwrap_or(SOFT_DELETE_DEFAULT);
+            let same = prior_soft.and_then(|p| p.get("retention_duration_seconds")).and_then(int_of) == Some(secs);
+            let effective = prior_soft.filter(|_| same).and_then(|p| p.get("effective_time")).cloned().unwrap_or(Json::Null);
+            json!([{ "retention_duration_seconds": secs, "effective_time": effective }])
+        }
+    };
+    let autoclass = match block(planned, "autoclass") {
+        Some(a) if opt_bool(a, "enabled") == Some(true) => {
+            let prior_terminal = prior.and_then(|p| block(p, "autoclass")).and_then(|p| opt_str(p, "terminal_storage_class"));
+            let terminal = opt_str(a, "terminal_storage_class").or(prior_terminal).unwrap_or("NEARLINE");
+            json!([{ "enabled": true, "terminal_storage_class": terminal }])
+        }
+        Some(_) => json!([{ "enabled": false, "terminal_storage_class": null }]),
+        None => json!([]),
+    };
+    vec![
+        ("cors", Json::Array(cors)),
+        ("website", website_from_api(website_api(planned).as_ref())),
+        ("retention_policy", retention),
+        ("soft_delete_policy", soft_delete),
+        ("autoclass", autoclass),
+    ]
+}
+
 impl StorageBucket {
+    /// Locks the bucket's retention policy (`lockRetentionPolicy` wants the
+    /// current metageneration: a concurrent change is retried as a
+    /// read-modify-write); the bucket after.
+    async fn lock_retention(client: &Client, name: &str) -> Result<Json, Error> {
+        client
+            .read_modify_write(|| async move {
+                let api = Self::get_consistent(client, name).await?;
+                let mg = api.get("metageneration").and_then(int_of).ok_or_else(|| {
+                    Error::Invalid(format!("bucket {name}: the answer has no metageneration to lock its retention policy with"))
+                })?;
+                let path = format!("b/{}/lockRetentionPolicy?ifMetagenerationMatch={mg}", encode(name));
+                client.call(Method::POST, &client.url(SERVICE, &path), None).await
+            })
+            .await
+    }
+
     /// GET the bucket, retrying a 404 for a while (after a create/update).
     async fn get_consistent(client: &Client, name: &str) -> Result<Json, Error> {
         client.get_consistent(&client.url(SERVICE, &format!("b/{}", encode(name)))).await
@@ -269,17 +527,19 @@ impl GoogleResource for StorageBucket {
             attributes: vec![AttrSpec::required("type", s()), AttrSpec::optional("storage_class", s())],
             blocks: Vec::new(),
         };
+        let optional = |name, max_items, attributes| BlockSpec {
+            name,
+            nesting: Nesting::List,
+            min_items: 0,
+            max_items,
+            schema: TypeSchema { attributes, blocks: Vec::new() },
+            force_new: false,
+        };
+        let b = || TypeSpec::Bool;
         TypeSchema {
             attributes,
             blocks: vec![
-                BlockSpec {
-                    name: "versioning",
-                    nesting: Nesting::List,
-                    min_items: 0,
-                    max_items: 1,
-                    schema: TypeSchema { attributes: vec![AttrSpec::required("enabled", TypeSpec::Bool)], blocks: Vec::new() },
-                    force_new: false,
-                },
+                optional("versioning", 1, vec![AttrSpec::required("enabled", b())]),
                 BlockSpec {
                     name: "lifecycle_rule",
                     nesting: Nesting::List,
@@ -288,6 +548,24 @@ impl GoogleResource for StorageBucket {
                     schema: TypeSchema { attributes: Vec::new(), blocks: vec![single("action", action), single("condition", condition)] },
                     force_new: false,
                 },
+                optional(
+                    "cors",
+                    0,
+                    vec![
+                        AttrSpec::optional("origin", list()),
+                        AttrSpec::optional("method", list()),
+                        AttrSpec::optional("response_header", list()),
+                        AttrSpec::optional("max_age_seconds", n()),
+                    ],
+                ),
+                optional("website", 1, vec![AttrSpec::optional("main_page_suffix", s()), AttrSpec::optional("not_found_page", s())]),
+                optional("retention_policy", 1, vec![AttrSpec::required("retention_period", s()), AttrSpec::optional("is_locked", b())]),
+                optional(
+                    "soft_delete_policy",
+                    1,
+                    vec![AttrSpec::optional("retention_duration_seconds", n()), AttrSpec::computed("effective_time", s())],
+                ),
+                optional("autoclass", 1, vec![AttrSpec::required("enabled", b()), AttrSpec::optional_computed("terminal_storage_class", s())]),
             ],
         }
     }
@@ -319,6 +597,11 @@ impl GoogleResource for StorageBucket {
         m.insert("lifecycle_rule".into(), Json::Array(rules));
         if m.get("versioning").is_none_or(Json::is_null) {
             m.insert("versioning".into(), json!([]));
+        }
+        let whole = Json::Object(m.clone());
+        check_retention(&whole, prior)?;
+        for (key, planned) in plan_blocks(&whole, prior) {
+            m.insert(key.into(), planned);
         }
         plan_labels(config, &mut m);
         if let Some(n) = name {
@@ -356,21 +639,23 @@ impl GoogleResource for StorageBucket {
                 "name": name,
                 "location": location.to_ascii_uppercase(),
                 "storageClass": opt_str(planned, "storage_class").unwrap_or("STANDARD"),
-                "iamConfiguration": iam_api(planned),
             });
             let labels = effective_labels(client, planned);
             if !labels.is_empty() {
                 body["labels"] = labels_json(&labels);
             }
-            if block(planned, "versioning").is_some() {
-                body["versioning"] = versioning_api(planned);
-            }
-            if !blocks(planned, "lifecycle_rule").is_empty() {
-                body["lifecycle"] = lifecycle_api(planned);
+            for (field, value, _) in sub_objects(planned) {
+                if let Some(v) = value {
+                    body[field] = v;
+                }
             }
             let url = client.url(SERVICE, &format!("b?project={}", encode(project)));
             client.call(Method::POST, &url, Some(&body)).await?;
-            let api = Self::get_consistent(client, name).await?;
+            let api = if retention_locked(planned) {
+                Self::lock_retention(client, name).await?
+            } else {
+                Self::get_consistent(client, name).await?
+            };
             to_state(client, &api, Some(planned), project)
         })
     }
@@ -383,14 +668,10 @@ impl GoogleResource for StorageBucket {
             if planned.get("storage_class") != prior.get("storage_class") {
                 patch.insert("storageClass".into(), json!(opt_str(planned, "storage_class").unwrap_or("STANDARD")));
             }
-            if iam_api(planned) != iam_api(prior) {
-                patch.insert("iamConfiguration".into(), iam_api(planned));
-            }
-            if versioning_api(planned) != versioning_api(prior) {
-                patch.insert("versioning".into(), versioning_api(planned));
-            }
-            if lifecycle_api(planned) != lifecycle_api(prior) {
-                patch.insert("lifecycle".into(), lifecycle_api(planned));
+            for ((field, want, unset), (_, had, _)) in sub_objects(planned).into_iter().zip(sub_objects(prior)) {
+                if want != had {
+                    patch.insert(field.into(), want.unwrap_or(unset));
+                }
             }
             let new_labels = effective_labels(client, planned);
             let old_labels = string_map(prior, "effective_labels");
@@ -405,7 +686,11 @@ impl GoogleResource for StorageBucket {
                 let url = client.url(SERVICE, &format!("b/{}", encode(name)));
                 client.call(Method::PATCH, &url, Some(&Json::Object(patch))).await?;
             }
-            let api = Self::get_consistent(client, name).await?;
+            let api = if retention_locked(planned) && !retention_locked(prior) {
+                Self::lock_retention(client, name).await?
+            } else {
+                Self::get_consistent(client, name).await?
+            };
             to_state(client, &api, Some(planned), project)
         })
     }

@@ -10,13 +10,13 @@
 //! only `displayName` and `description`, named in the body's `updateMask`.
 //! `iam.googleapis.com` must be enabled in the project (it is not enabled by
 //! default, as on Google). Deleting an account turns its members in project
-//! policies into `deleted:serviceAccount:{email}?uid={uniqueId}`, as Google
-//! does.
+//! and bucket policies into `deleted:serviceAccount:{email}?uid={uniqueId}`,
+//! as Google does.
 //!
 //! Does not own: keys, `disable`/`enable`/`undelete`, `update` (PUT),
 //! `signBlob`/`signJwt`, IAM policies *on* service accounts, roles, or the
-//! eventual-consistency rule for project policies (Resource Manager reads
-//! `created_ms` through [`lookup_for_policy`]).
+//! eventual-consistency rule for policies (`policy.rs` reads `created_ms`
+//! through [`lookup_for_policy`]).
 //!
 //! Store: `iam.serviceaccounts` keyed by the account's name
 //! `projects/{projectId}/serviceAccounts/{email}`.
@@ -295,12 +295,9 @@ fn delete(ctx: &mut Ctx, store: &mut Store, p: &str, id: &str) -> Result<Reply, 
     store.remove(ACCOUNTS, &key)?;
     let email = record.resource["email"].as_str().unwrap_or_default();
     let uid = record.resource["uniqueId"].as_str().unwrap_or_default();
-    super::resourcemanager::rename_member(
-        ctx,
-        store,
-        &format!("serviceAccount:{email}"),
-        &format!("deleted:serviceAccount:{email}?uid={uid}"),
-    )?;
+    let (from, to) = (format!("serviceAccount:{email}"), format!("deleted:serviceAccount:{email}?uid={uid}"));
+    super::resourcemanager::rename_member(ctx, store, &from, &to)?;
+    super::storage::rename_member(store, &from, &to)?;
     Ok(Reply::Json(json!({})))
 }
 

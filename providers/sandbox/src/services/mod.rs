@@ -14,6 +14,7 @@
 
 pub mod artifactregistry;
 pub mod iam;
+pub mod policy;
 pub mod resourcemanager;
 pub mod secretmanager;
 pub mod serviceusage;

@@ -12,20 +12,14 @@
 //! policy), with Google's rules: every set gives the policy a new `etag`;
 //! a set carrying an `etag` that is no longer current is 409 ABORTED
 //! ("There were concurrent policy changes..."); a set without an etag
-//! overwrites; roles must be `roles/...` or custom role names; members must
-//! be well formed (`user:`, `group:`, `serviceAccount:`, `domain:`,
-//! `deleted:...?uid=`, `principal://`, `principalSet://`), else 400;
-//! `allUsers` and `allAuthenticatedUsers` are 400 (projects do not support
-//! them); a `user:` cannot be made `roles/owner` through the API (Google
-//! wants a console invitation: 400 with a `SOLO_MUST_INVITE_OWNERS`
+//! overwrites; bindings are checked and normalised as every policy's
+//! ([`super::policy`]: roles, principals, service accounts that exist and
+//! have propagated, conditions only in version 3); `allUsers` and
+//! `allAuthenticatedUsers` are 400 (projects do not support them); a
+//! `user:` cannot be made `roles/owner` through the API (Google wants a
+//! console invitation: 400 with a `SOLO_MUST_INVITE_OWNERS`
 //! ProjectIamPolicyError, the answer for a project outside an organization,
-//! which every sandbox project is); a `serviceAccount:` member naming a
-//! user-managed account (`...@{project}.iam.gserviceaccount.com`) that does
-//! not exist is 400 "Service account ... does not exist." — and so is one
-//! created less than `Config::consistency_delay` ago, Google's propagation
-//! delay that makes clients retry. Conditions need policy version 3.
-//! Bindings are normalised as Google does: empty ones dropped, members
-//! deduplicated, bindings of the same role and condition merged.
+//! which every sandbox project is).
 //!
 //! A project's policy starts empty (`{"version":1,"etag":"ACAB"}`): the
 //! sandbox has no project creator to make owner.
@@ -43,7 +37,8 @@
 //! Store: projects are [`super::PROJECTS`]; policies are
 //! `cloudresourcemanager.policies` keyed by project number.
 
-use super::{iam, resolve_project, ApiRequest, Ctx, Project, Reply, PROJECTS};
+use super::policy::{self, check_bindings, Special};
+use super::{resolve_project, ApiRequest, Ctx, Project, Reply, PROJECTS};
 use crate::error::ApiError;
 use crate::store::{Record, Store};
 use base64::Engine as _;
@@ -57,9 +52,6 @@ const EMPTY_ETAG: &str = "ACAB";
 /// Google's message for a stale policy etag.
 const CONCURRENT: &str =
     "There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.";
-
-/// Most members a project policy may hold (Google: 1,500 principals).
-const MAX_MEMBERS: usize = 1500;
 
 /// Answers one Resource Manager request; `v3` selects the v3 shapes.
 pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, v3: bool) -> Result<Reply, ApiError> {
@@ -199,7 +191,22 @@ fn set_policy(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, p: &str) -> Re
             .filter(|b| b["role"] == "roles/owner" && b.get("condition").is_none())
             .flat_map(|b| b["members"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string))
             .collect();
-        check_bindings(ctx, store, &raw, version, &owners)?
+        let refuse_public: Special<'_> = &|m| {
+            matches!(m, "allUsers" | "allAuthenticatedUsers").then(|| {
+                Err(ApiError::invalid(format!(
+                    "Request contains an invalid argument: a project policy does not support {m} as a member."
+                )))
+            })
+        };
+        let bindings = check_bindings(ctx, store, &raw, version, refuse_public)?;
+        // A `user:` may stay owner, not become one.
+        for b in bindings.iter().filter(|b| b["role"] == "roles/owner") {
+            let members = b["members"].as_array().into_iter().flatten().filter_map(Value::as_str);
+            if let Some(m) = members.filter(|m| m.starts_with("user:")).find(|m| !owners.iter().any(|o| o == m)) {
+                return Err(must_invite(m));
+            }
+        }
+        bindings
     } else {
         current.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default()
     };
@@ -223,114 +230,11 @@ fn set_policy(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, p: &str) -> Re
     Ok(Reply::Json(resource))
 }
 
-/// Validates and normalises bindings: roles and members well formed,
-/// service accounts existing (and propagated), conditions only in version 3;
-/// empty bindings dropped, duplicate members removed, same role+condition
-/// merged.
-///
-/// `owners` are the current unconditional `roles/owner` members: a `user:`
-/// may stay owner, not become one.
-fn check_bindings(ctx: &Ctx, store: &Store, raw: &[Value], version: i64, owners: &[String]) -> Result<Vec<Value>, ApiError> {
-    let mut out: Vec<(String, Option<Value>, Vec<String>)> = Vec::new();
-    let mut total = 0usize;
-    for b in raw {
-        let Some(obj) = b.as_object() else { return Err(ApiError::invalid("Every binding must be an object.")) };
-        let role = obj.get("role").and_then(Value::as_str).unwrap_or("");
-        check_role(role)?;
-        let condition = match obj.get("condition") {
-            None | Some(Value::Null) => None,
-            Some(c @ Value::Object(m)) => {
-                if version < 3 {
-                    return Err(ApiError::invalid(
-                        "Request contains an invalid argument: a binding with a condition requires policy version 3.",
-                    ));
-                }
-                if m.get("expression").and_then(Value::as_str).is_none_or(|e| e.trim().is_empty()) {
-                    return Err(ApiError::invalid("A condition needs a non-empty expression."));
-                }
-                Some(c.clone())
-            }
-            Some(_) => return Err(ApiError::invalid("A binding's condition must be an object.")),
-        };
-        let members = match obj.get("members") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.clone(),
-            Some(_) => return Err(ApiError::invalid("A binding's members must be a list.")),
-        };
-        let mut names = Vec::new();
-        for m in &members {
-            let Some(m) = m.as_str() else { return Err(ApiError::invalid("Every member must be a string.")) };
-            check_member(ctx, store, m)?;
-            if role == "roles/owner" && m.starts_with("user:") && !owners.iter().any(|o| o == m) {
-                return Err(must_invite(m));
-            }
-            names.push(m.to_string());
-        }
-        if names.is_empty() {
-            continue;
-        }
-        total += names.len();
-        if total > MAX_MEMBERS {
-            return Err(ApiError::invalid(format!("The policy has more than {MAX_MEMBERS} members.")));
-        }
-        let slot = match out.iter().position(|(r, c, _)| r == role && *c == condition) {
-            Some(i) => i,
-            None => {
-                out.push((role.to_string(), condition, Vec::new()));
-                out.len() - 1
-            }
-        };
-        if let Some((_, _, list)) = out.get_mut(slot) {
-            for n in names {
-                if !list.contains(&n) {
-                    list.push(n);
-                }
-            }
-        }
-    }
-    Ok(out
-        .into_iter()
-        .map(|(role, condition, members)| {
-            let mut b = json!({ "role": role, "members": members });
-            if let Some(c) = condition {
-                b["condition"] = c;
-            }
-            b
-        })
-        .collect())
-}
-
-/// `roles/x`, `projects/p/roles/x` or `organizations/o/roles/x`.
-fn check_role(role: &str) -> Result<(), ApiError> {
-    let ok_name = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_');
-    let segs: Vec<&str> = role.split('/').collect();
-    let ok = match segs.as_slice() {
-        ["roles", name] => ok_name(name),
-        ["projects" | "organizations", parent, "roles", name] => !parent.is_empty() && ok_name(name),
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else if role.is_empty() {
-        Err(ApiError::invalid("Request contains an invalid argument: every binding needs a role."))
-    } else {
-        Err(ApiError::invalid(format!("Role {role} is not supported for this resource.")))
-    }
-}
-
-/// `local@domain` with a dotted domain and no spaces.
-fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    let ok_chars = |t: &str| t.bytes().all(|b| b.is_ascii_graphic() && b != b'@' && b != b':' && b != b'/' && b != b',');
-    !local.is_empty() && ok_chars(local) && valid_domain(domain)
-}
-
-fn valid_domain(d: &str) -> bool {
-    d.contains('.')
-        && !d.starts_with('.')
-        && !d.ends_with('.')
-        && !d.contains("..")
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+/// Replaces member `from` by `to` in every project policy (a deleted
+/// service account becomes `deleted:serviceAccount:...?uid=...`), with a new
+/// etag for each policy changed.
+pub fn rename_member(ctx: &mut Ctx, store: &mut Store, from: &str, to: &str) -> Result<(), ApiError> {
+    policy::rename_member(store, POLICIES, from, to, &mut |r: &mut Record| r.resource["etag"] = json!(new_etag(ctx)))
 }
 
 /// Google's answer to `user:x` as a new owner of a project outside an
@@ -346,115 +250,14 @@ fn must_invite(member: &str) -> ApiError {
     e
 }
 
-fn malformed(member: &str) -> ApiError {
-    ApiError::invalid(format!(
-        "Invalid member '{member}': policy members must be of the form \"<type>:<value>\" (user:, serviceAccount:, group:, domain:, ...)."
-    ))
-}
-
-/// A member as Google accepts it in a project policy.
-fn check_member(ctx: &Ctx, store: &Store, member: &str) -> Result<(), ApiError> {
-    if matches!(member, "allUsers" | "allAuthenticatedUsers") {
-        return Err(ApiError::invalid(format!(
-            "Request contains an invalid argument: a project policy does not support {member} as a member."
-        )));
-    }
-    let Some((kind, value)) = member.split_once(':') else { return Err(malformed(member)) };
-    let ok = match kind {
-        "user" | "group" => valid_email(value),
-        "domain" => valid_domain(value),
-        "serviceAccount" => {
-            if !valid_email(value) {
-                return Err(malformed(member));
-            }
-            if iam::lookup_for_policy(ctx, store, value) == Some(false) {
-                return Err(ApiError::invalid(format!("Service account {value} does not exist.")));
-            }
-            true
-        }
-        "deleted" => match value.split_once(':') {
-            Some(("user" | "group" | "serviceAccount", rest)) => {
-                rest.split_once("?uid=").is_some_and(|(email, uid)| valid_email(email) && !uid.is_empty())
-            }
-            _ => false,
-        },
-        "principal" | "principalSet" => value.starts_with("//") && value.len() > 2,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(malformed(member))
-    }
-}
-
-/// Replaces member `from` by `to` in every project policy (a deleted
-/// service account becomes `deleted:serviceAccount:...?uid=...`), with a new
-/// etag for each policy changed.
-pub fn rename_member(ctx: &mut Ctx, store: &mut Store, from: &str, to: &str) -> Result<(), ApiError> {
-    let affected: Vec<(String, Record)> = store
-        .iter(POLICIES)
-        .filter(|(_, r)| {
-            r.resource["bindings"]
-                .as_array()
-                .is_some_and(|bs| bs.iter().any(|b| b["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m == from))))
-        })
-        .map(|(k, r)| (k.clone(), r.clone()))
-        .collect();
-    for (key, mut record) in affected {
-        if let Some(bs) = record.resource.get_mut("bindings").and_then(Value::as_array_mut) {
-            for b in bs.iter_mut() {
-                if let Some(ms) = b.get_mut("members").and_then(Value::as_array_mut) {
-                    for m in ms.iter_mut() {
-                        if m == from {
-                            *m = json!(to);
-                        }
-                    }
-                }
-            }
-        }
-        record.resource["etag"] = json!(new_etag(ctx));
-        store.put(POLICIES, &key, record)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn roles() {
-        assert!(check_role("roles/viewer").is_ok());
-        assert!(check_role("roles/storage.objectViewer").is_ok());
-        assert!(check_role("projects/p/roles/custom_1").is_ok());
-        assert!(check_role("organizations/1/roles/x").is_ok());
-        for bad in ["", "viewer", "roles/", "roles/a/b", "projects//roles/x"] {
-            assert_eq!(check_role(bad).unwrap_err().code, 400, "{bad}");
-        }
-    }
-
-    #[test]
-    fn member_shapes() {
-        let config = crate::Config::default();
-        let mut ids = crate::server::Rng::new(1);
-        let ctx = Ctx { config: &config, now_ms: 0, ids: &mut ids };
-        let store = Store::in_memory();
-        for good in [
-            "user:a@example.com",
-            "group:g@example.com",
-            "domain:example.com",
-            "serviceAccount:123-compute@developer.gserviceaccount.com",
-            "serviceAccount:service-1@gcp-sa-run.iam.gserviceaccount.com",
-            "deleted:serviceAccount:a@p.iam.gserviceaccount.com?uid=123",
-            "principal://iam.googleapis.com/x",
-        ] {
-            assert!(check_member(&ctx, &store, good).is_ok(), "{good}");
-        }
-        for bad in ["", "allUsers", "allAuthenticatedUsers", "a@example.com", "user:", "user:nobody", "user:a@b", "bogus:a@example.com", "domain:x", "deleted:user:a@b.com", ":"] {
-            assert_eq!(check_member(&ctx, &store, bad).unwrap_err().code, 400, "{bad}");
-        }
-        let missing = check_member(&ctx, &store, "serviceAccount:ghost-sa@p-1234.iam.gserviceaccount.com").unwrap_err();
-        assert!(missing.message.contains("does not exist"));
+    fn new_user_owners_must_be_invited() {
+        let e = must_invite("user:a@example.com");
+        assert_eq!(e.code, 400);
+        assert_eq!(e.details[0]["type"], "SOLO_MUST_INVITE_OWNERS");
     }
 }

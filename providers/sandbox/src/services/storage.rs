@@ -3,24 +3,49 @@
 //!
 //! Owns, under `storage/v1/`:
 //! - buckets: `insert` (`POST b?project=`), `get`, `patch`, `update` (PUT),
-//!   `delete`, `list` (`GET b?project=`), with `projection=noAcl|full` and
-//!   `ifMetagenerationMatch` / `ifMetagenerationNotMatch`. The server sets
-//!   `kind`, `id`, `selfLink`, `projectNumber`, `timeCreated`, `updated`,
-//!   `metageneration`, `etag`, `locationType`, `rpo`, `softDeletePolicy`;
-//!   `location` is upper-cased (default `US`), `storageClass` defaults to
-//!   `STANDARD`, `iamConfiguration` gets its defaults. Names are global (409
-//!   whoever owns them); deleting a bucket that holds objects is 409; a GET
-//!   within `consistency_delay` of the create is 404, as Google's brief
-//!   inconsistency.
-//! - bucket IAM: `GET b/{bucket}/iam`, `PUT b/{bucket}/iam`; a stale `etag`
-//!   is 412; `allUsers` is refused under enforced public access prevention.
+//!   `delete`, `list` (`GET b?project=`), `lockRetentionPolicy`, with
+//!   `projection=noAcl|full` and `ifMetagenerationMatch` /
+//!   `ifMetagenerationNotMatch`. The server sets `kind`, `id`, `selfLink`,
+//!   `projectNumber`, `timeCreated`, `updated`, `metageneration`, `etag`,
+//!   `locationType`, `rpo`, `softDeletePolicy`; `location` is upper-cased
+//!   (default `US`), `storageClass` defaults to `STANDARD`,
+//!   `iamConfiguration` gets its defaults. Names are global (409 whoever owns
+//!   them); deleting a bucket that holds objects is 409; a GET within
+//!   `consistency_delay` of the create is 404, as Google's brief
+//!   inconsistency. Sub-objects, with Google's rules:
+//!   - `cors`, `website`, `versioning`, `labels`, `lifecycle` are kept as
+//!     sent (labels and lifecycle rules checked);
+//!   - `retentionPolicy`: `retentionPeriod` from 1 second to 100 years,
+//!     `effectiveTime` set by the server; `isLocked` is set only by
+//!     `lockRetentionPolicy` (one way); removing or shortening a locked
+//!     policy is 403;
+//!   - `softDeletePolicy`: `retentionDurationSeconds` 0 (off) or 7 to 90
+//!     days, 7 days by default; `effectiveTime` set when it changes;
+//!   - `autoclass`: `terminalStorageClass` NEARLINE (default) or ARCHIVE,
+//!     `toggleTime` and `terminalStorageClassUpdateTime` set by the server;
+//!     the bucket's storage class must then be STANDARD.
+//! - bucket IAM: `GET b/{bucket}/iam` (a policy with conditions needs
+//!   `optionsRequestedPolicyVersion=3`), `PUT b/{bucket}/iam`, `GET
+//!   b/{bucket}/iam/testPermissions` (the caller holds every `storage.*`
+//!   permission). A new bucket's policy gives its project's owners, editors
+//!   and viewers the legacy roles, as Google's. A set with a stale `etag` is
+//!   412 conditionNotMet; bindings are checked as every policy's
+//!   ([`super::policy`]: roles, principals, service accounts that exist and
+//!   have propagated), with `allUsers`, `allAuthenticatedUsers` and
+//!   `projectOwner:|projectEditor:|projectViewer:{project id}` accepted too;
+//!   basic roles (`roles/owner`, `roles/editor`, `roles/viewer`) are 400;
+//!   conditions need version 3 and uniform bucket-level access; `allUsers`
+//!   is refused under enforced public access prevention (412).
 //! - objects: `POST upload/storage/v1/b/{bucket}/o?uploadType=media&name=`,
 //!   `GET b/{bucket}/o` (list, `prefix`), `GET b/{bucket}/o/{object}`
-//!   (`alt=media` for the bytes), `DELETE b/{bucket}/o/{object}`.
+//!   (`alt=media` for the bytes), `DELETE b/{bucket}/o/{object}`. An object
+//!   younger than the bucket's retention period cannot be deleted or
+//!   overwritten (403).
 //!
 //! Does not own: ACL endpoints, object versioning (one live generation per
-//! name), multipart/resumable uploads, `md5Hash`, object patch/copy/compose,
-//! notifications, `lockRetentionPolicy`, `userProject` billing.
+//! name), soft-deleted objects (a delete is final), object holds and
+//! per-object retention, multipart/resumable uploads, `md5Hash`, object
+//! patch/copy/compose, notifications, `userProject` billing.
 //!
 //! Every call checks that `storage.googleapis.com` is enabled in the bucket's
 //! project (the `project` parameter for insert and list).
@@ -29,7 +54,8 @@
 //! bucket name (hidden `serial` for the etag); `storage.objects` keyed
 //! `{bucket}/{object}` (hidden `data`, base64).
 
-use super::{crc32c, merge_patch, page, resolve_project, serviceusage, ApiRequest, Ctx, Reply};
+use super::policy::{self, check_bindings, Special};
+use super::{crc32c, merge_patch, page, resolve_project, serviceusage, ApiRequest, Ctx, Reply, PROJECTS};
 use crate::error::ApiError;
 use crate::store::{Record, Store};
 use base64::Engine as _;
@@ -76,11 +102,10 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest) -> Result<Repl
         ("PATCH", ["b", bucket]) => change_bucket(ctx, store, req, bucket, false),
         ("PUT", ["b", bucket]) => change_bucket(ctx, store, req, bucket, true),
         ("DELETE", ["b", bucket]) => delete_bucket(ctx, store, req, bucket),
-        ("GET", ["b", bucket, "iam"]) => {
-            let b = bucket_for(ctx, store, bucket)?;
-            Ok(Reply::Json(policy(store, &b)))
-        }
+        ("POST", ["b", bucket, "lockRetentionPolicy"]) => lock_retention(ctx, store, req, bucket),
+        ("GET", ["b", bucket, "iam"]) => get_policy(ctx, store, req, bucket),
         ("PUT", ["b", bucket, "iam"]) => set_policy(ctx, store, req, bucket),
+        ("GET", ["b", bucket, "iam", "testPermissions"]) => test_permissions(ctx, store, req, bucket),
         ("GET", ["b", bucket, "o"]) => list_objects(ctx, store, req, bucket),
         ("GET", ["b", bucket, "o", object @ ..]) if !object.is_empty() => get_object(ctx, store, req, bucket, &object.join("/")),
         ("DELETE", ["b", bucket, "o", object @ ..]) if !object.is_empty() => {
@@ -195,8 +220,125 @@ fn render_bucket(resource: &Value, full: bool) -> Value {
     out
 }
 
-/// Validates the user part of a bucket and fills in defaults.
-fn normalize(ctx: &Ctx, b: &mut Map<String, Value>) -> Result<(), ApiError> {
+/// Longest retention period: 100 years.
+const MAX_RETENTION_SECS: u64 = 3_155_760_000;
+/// Soft delete: the default retention, and the longest (0 turns it off).
+const SOFT_DELETE_DEFAULT_SECS: u64 = 7 * 86_400;
+const SOFT_DELETE_MAX_SECS: u64 = 90 * 86_400;
+
+fn set_or_remove(b: &mut Map<String, Value>, key: &str, v: Option<Value>) {
+    match v {
+        Some(v) => b.insert(key.into(), v),
+        None => b.remove(key),
+    };
+}
+
+/// A sub-object's field the server keeps while the field it depends on
+/// stays the same (`effectiveTime` while the duration does), else now.
+fn kept_time(ctx: &Ctx, old: Option<&Value>, same: bool, field: &str) -> Value {
+    match old.and_then(|o| o.get(field)) {
+        Some(t) if same && t.is_string() => t.clone(),
+        _ => json!(ctx.now_rfc3339()),
+    }
+}
+
+/// The bucket's `retentionPolicy` (`None`: it has none), given the one it
+/// had: the period checked, `effectiveTime` the server's, `isLocked` only
+/// as `lockRetentionPolicy` left it; a locked policy can be neither removed
+/// nor shortened (403).
+fn retention_policy(ctx: &Ctx, b: &Map<String, Value>, old: Option<&Value>) -> Result<Option<Value>, ApiError> {
+    let name = b.get("name").and_then(Value::as_str).unwrap_or_default();
+    let locked = old.filter(|o| o.get("isLocked") == Some(&json!(true)));
+    let given = match b.get("retentionPolicy") {
+        None | Some(Value::Null) => {
+            if locked.is_some() {
+                return Err(ApiError::permission_denied(format!(
+                    "Cannot remove the locked retention policy of bucket '{name}'."
+                )));
+            }
+            return Ok(None);
+        }
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(ApiError::invalid("retentionPolicy must be an object.")),
+    };
+    let period = given.get("retentionPeriod").map(int_field).unwrap_or(0);
+    if period == 0 || period > MAX_RETENTION_SECS {
+        return Err(ApiError::invalid(
+            "retentionPolicy.retentionPeriod must be greater than zero and less than 100 years.",
+        ));
+    }
+    if let Some(l) = locked {
+        if period < l.get("retentionPeriod").map(int_field).unwrap_or(0) {
+            return Err(ApiError::permission_denied(format!(
+                "Cannot reduce the retention period of the locked retention policy of bucket '{name}'."
+            )));
+        }
+    }
+    let mut out = json!({
+        "retentionPeriod": period.to_string(),
+        "effectiveTime": kept_time(ctx, old, true, "effectiveTime"),
+    });
+    if locked.is_some() {
+        out["isLocked"] = json!(true);
+    }
+    Ok(Some(out))
+}
+
+/// The bucket's `softDeletePolicy`, given the one it had: 0 (off) or 7 to
+/// 90 days, 7 days when unset; `effectiveTime` changes with the duration.
+fn soft_delete_policy(ctx: &Ctx, b: &Map<String, Value>, old: Option<&Value>) -> Result<Value, ApiError> {
+    let old_secs = old.and_then(|o| o.get("retentionDurationSeconds")).map(int_field);
+    let secs = match b.get("softDeletePolicy") {
+        None | Some(Value::Null) => old_secs.unwrap_or(SOFT_DELETE_DEFAULT_SECS),
+        Some(Value::Object(p)) => match p.get("retentionDurationSeconds") {
+            None | Some(Value::Null) => SOFT_DELETE_DEFAULT_SECS,
+            Some(v) => v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())).ok_or_else(|| {
+                ApiError::invalid(format!("Invalid value for softDeletePolicy.retentionDurationSeconds: {v}"))
+            })?,
+        },
+        Some(_) => return Err(ApiError::invalid("softDeletePolicy must be an object.")),
+    };
+    if secs != 0 && !(SOFT_DELETE_DEFAULT_SECS..=SOFT_DELETE_MAX_SECS).contains(&secs) {
+        return Err(ApiError::invalid(format!(
+            "softDeletePolicy.retentionDurationSeconds must be 0 (off) or between {SOFT_DELETE_DEFAULT_SECS} and {SOFT_DELETE_MAX_SECS} seconds (7 to 90 days), not {secs}."
+        )));
+    }
+    Ok(json!({
+        "retentionDurationSeconds": secs.to_string(),
+        "effectiveTime": kept_time(ctx, old, old_secs == Some(secs), "effectiveTime"),
+    }))
+}
+
+/// The bucket's `autoclass` (`None`: never configured), given the one it
+/// had: `terminalStorageClass` NEARLINE or ARCHIVE while enabled, times
+/// set by the server; an Autoclass bucket's storage class is STANDARD.
+fn autoclass(ctx: &Ctx, b: &Map<String, Value>, old: Option<&Value>) -> Result<Option<Value>, ApiError> {
+    let given = match b.get("autoclass") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(ApiError::invalid("autoclass must be an object.")),
+    };
+    let enabled = given.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+    let was_enabled = old.and_then(|o| o.get("enabled")).and_then(Value::as_bool).unwrap_or(false);
+    let mut out = json!({ "enabled": enabled, "toggleTime": kept_time(ctx, old, old.is_some() && was_enabled == enabled, "toggleTime") });
+    if enabled {
+        let terminal = given.get("terminalStorageClass").and_then(Value::as_str).unwrap_or("NEARLINE");
+        if !matches!(terminal, "NEARLINE" | "ARCHIVE") {
+            return Err(ApiError::invalid(format!("Invalid autoclass.terminalStorageClass '{terminal}': use NEARLINE or ARCHIVE.")));
+        }
+        if b.get("storageClass").and_then(Value::as_str).is_some_and(|c| c != "STANDARD") {
+            return Err(ApiError::invalid("A bucket with Autoclass enabled must have the STANDARD storage class."));
+        }
+        let same = old.and_then(|o| o.get("terminalStorageClass")).and_then(Value::as_str) == Some(terminal);
+        out["terminalStorageClass"] = json!(terminal);
+        out["terminalStorageClassUpdateTime"] = kept_time(ctx, old, same, "terminalStorageClassUpdateTime");
+    }
+    Ok(Some(out))
+}
+
+/// Validates the user part of a bucket and fills in defaults; `old` is the
+/// bucket before an update (for the fields the server keeps).
+fn normalize(ctx: &Ctx, b: &mut Map<String, Value>, old: Option<&Map<String, Value>>) -> Result<(), ApiError> {
     let class = b.get("storageClass").and_then(Value::as_str).unwrap_or("STANDARD").to_ascii_uppercase();
     if !STORAGE_CLASSES.contains(&class.as_str()) {
         return Err(ApiError::invalid(format!("Invalid storage class: '{class}'.")));
@@ -254,19 +396,21 @@ fn normalize(ctx: &Ctx, b: &mut Map<String, Value>) -> Result<(), ApiError> {
             }
         }
     }
-    if let Some(rp) = b.get_mut("retentionPolicy") {
-        let period = rp.get("retentionPeriod").map(int_field).unwrap_or(0);
-        if period == 0 {
-            return Err(ApiError::invalid("retentionPolicy.retentionPeriod must be positive."));
-        }
-        rp["retentionPeriod"] = json!(period.to_string());
-        if rp.get("effectiveTime").is_none() {
-            rp["effectiveTime"] = json!(ctx.now_rfc3339());
-        }
+    match b.get("cors") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(rules)) if rules.iter().all(Value::is_object) => {}
+        Some(_) => return Err(ApiError::invalid("cors must be a list of CORS configurations.")),
     }
-    if !b.contains_key("softDeletePolicy") {
-        b.insert("softDeletePolicy".into(), json!({ "retentionDurationSeconds": "604800", "effectiveTime": ctx.now_rfc3339() }));
+    if b.get("website").is_some_and(|w| !w.is_object() && !w.is_null()) {
+        return Err(ApiError::invalid("website must be an object."));
     }
+    let was = |key: &str| old.and_then(|o| o.get(key)).filter(|v| v.is_object());
+    let retention = retention_policy(ctx, b, was("retentionPolicy"))?;
+    set_or_remove(b, "retentionPolicy", retention);
+    let soft_delete = soft_delete_policy(ctx, b, was("softDeletePolicy"))?;
+    b.insert("softDeletePolicy".into(), soft_delete);
+    let autoclass = autoclass(ctx, b, was("autoclass"))?;
+    set_or_remove(b, "autoclass", autoclass);
     if !b.contains_key("rpo") && b.get("locationType") != Some(&json!("region")) {
         b.insert("rpo".into(), json!("DEFAULT"));
     }
@@ -321,7 +465,7 @@ fn insert(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest) -> Result<Reply, A
     b.append(&mut body);
     b.insert("location".into(), json!(location));
     b.insert("locationType".into(), json!(location_type));
-    normalize(ctx, &mut b)?;
+    normalize(ctx, &mut b, None)?;
     b.insert("etag".into(), json!(etag(&[1])));
     b.insert("timeCreated".into(), json!(now));
     b.insert("updated".into(), json!(now));
@@ -364,6 +508,7 @@ fn change_bucket(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, name: &str,
         body.remove("location");
     }
     let old = record.resource.as_object().cloned().unwrap_or_default();
+    let before = old.clone();
     let mut merged = if replace {
         // Keep only the server fields, then the new user fields.
         let keep = ["kind", "selfLink", "id", "name", "projectNumber", "location", "locationType", "timeCreated", "softDeletePolicy", "rpo"];
@@ -383,14 +528,38 @@ fn change_bucket(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, name: &str,
             }
         }
     }
-    normalize(ctx, &mut merged)?;
-    let mg = mg + 1;
-    merged.insert("metageneration".into(), json!(mg.to_string()));
-    merged.insert("etag".into(), json!(etag(&[mg])));
-    merged.insert("updated".into(), json!(ctx.now_rfc3339()));
+    normalize(ctx, &mut merged, Some(&before))?;
     record.resource = Value::Object(merged);
+    next_metageneration(ctx, &mut record.resource, mg);
     store.put(BUCKETS, name, record.clone())?;
     Ok(Reply::Json(render_bucket(&record.resource, full)))
+}
+
+/// A bucket changed: its metageneration (`mg` before), etag and `updated`.
+fn next_metageneration(ctx: &Ctx, bucket: &mut Value, mg: u64) {
+    let mg = mg + 1;
+    bucket["metageneration"] = json!(mg.to_string());
+    bucket["etag"] = json!(etag(&[mg]));
+    bucket["updated"] = json!(ctx.now_rfc3339());
+}
+
+/// `buckets.lockRetentionPolicy`: locks the bucket's retention policy, for
+/// good; `ifMetagenerationMatch` is required.
+fn lock_retention(ctx: &Ctx, store: &mut Store, req: &ApiRequest, name: &str) -> Result<Reply, ApiError> {
+    let mut record = bucket_for(ctx, store, name)?;
+    let mg = int_field(&record.resource["metageneration"]);
+    match req.int_param("ifMetagenerationMatch")? {
+        None => return Err(ApiError::required("ifMetagenerationMatch")),
+        Some(want) if want != mg as i64 => return Err(ApiError::condition_not_met()),
+        Some(_) => {}
+    }
+    match record.resource.get_mut("retentionPolicy").filter(|p| p.is_object()) {
+        Some(p) => p["isLocked"] = json!(true),
+        None => return Err(ApiError::invalid(format!("Bucket '{name}' has no retention policy to lock."))),
+    }
+    next_metageneration(ctx, &mut record.resource, mg);
+    store.put(BUCKETS, name, record.clone())?;
+    Ok(Reply::Json(render_bucket(&record.resource, false)))
 }
 
 /// `buckets.delete`: only an empty bucket.
@@ -431,34 +600,48 @@ fn list_buckets(ctx: &Ctx, store: &mut Store, req: &ApiRequest) -> Result<Reply,
 
 // ---------------------------------------------------------------- IAM
 
-/// The bucket's policy: stored, or the legacy-role default a new bucket has.
+/// The bucket's policy: stored, or the default a new bucket has (its
+/// project's owners, editors and viewers in the legacy roles).
 fn policy(store: &Store, bucket: &Record) -> Value {
     let name = bucket.resource["name"].as_str().unwrap_or_default();
     if let Some(r) = store.get(BUCKET_IAM, name) {
         return r.resource.clone();
     }
     let number = bucket.resource["projectNumber"].as_str().unwrap_or_default();
+    let project = store.get(PROJECTS, number).and_then(|r| r.resource["projectId"].as_str()).unwrap_or(number);
+    let owners = json!([format!("projectEditor:{project}"), format!("projectOwner:{project}")]);
+    let viewers = json!([format!("projectViewer:{project}")]);
     json!({
         "kind": "storage#policy",
         "resourceId": format!("projects/_/buckets/{name}"),
         "version": 1,
         "etag": etag(&[1]),
         "bindings": [
-            { "role": "roles/storage.legacyBucketOwner", "members": [format!("projectEditor:{number}"), format!("projectOwner:{number}")] },
-            { "role": "roles/storage.legacyBucketReader", "members": [format!("projectViewer:{number}")] },
-            { "role": "roles/storage.legacyObjectOwner", "members": [format!("projectEditor:{number}"), format!("projectOwner:{number}")] },
-            { "role": "roles/storage.legacyObjectReader", "members": [format!("projectViewer:{number}")] },
+            { "role": "roles/storage.legacyBucketOwner", "members": owners },
+            { "role": "roles/storage.legacyBucketReader", "members": viewers },
+            { "role": "roles/storage.legacyObjectOwner", "members": owners },
+            { "role": "roles/storage.legacyObjectReader", "members": viewers },
         ],
     })
 }
 
-/// Whether `m` is a member IAM accepts.
-fn valid_member(m: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "user:", "serviceAccount:", "group:", "domain:", "projectOwner:", "projectEditor:", "projectViewer:",
-        "principal://", "principalSet://", "deleted:",
-    ];
-    m == "allUsers" || m == "allAuthenticatedUsers" || PREFIXES.iter().any(|p| m.len() > p.len() && m.starts_with(p))
+fn is_public(member: &str) -> bool {
+    matches!(member, "allUsers" | "allAuthenticatedUsers")
+}
+
+/// `GET b/{bucket}/iam`: a policy with conditions is given only to a
+/// caller asking for version 3.
+fn get_policy(ctx: &Ctx, store: &Store, req: &ApiRequest, name: &str) -> Result<Reply, ApiError> {
+    let bucket = bucket_for(ctx, store, name)?;
+    let requested = req.int_param("optionsRequestedPolicyVersion")?.unwrap_or(1);
+    let current = policy(store, &bucket);
+    let conditional = current["bindings"].as_array().is_some_and(|bs| bs.iter().any(|b| b.get("condition").is_some()));
+    if conditional && requested < 3 {
+        return Err(ApiError::invalid(format!(
+            "The IAM policy of bucket '{name}' has conditions: request it with optionsRequestedPolicyVersion=3."
+        )));
+    }
+    Ok(Reply::Json(current))
 }
 
 /// `PUT b/{bucket}/iam`: replaces the policy; a stale `etag` is 412.
@@ -474,48 +657,51 @@ fn set_policy(ctx: &Ctx, store: &mut Store, req: &ApiRequest, name: &str) -> Res
     let version = match body.get("version") {
         None | Some(Value::Null) => 1,
         Some(v) => v
-            .as_u64()
+            .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .filter(|n| matches!(n, 0 | 1 | 3))
             .ok_or_else(|| ApiError::invalid(format!("Invalid policy version {v}.")))?,
     };
-    if body.get("bindings").is_some_and(|b| !b.is_array() && !b.is_null()) {
-        return Err(ApiError::invalid("bindings must be a list."));
-    }
-    if !matches!(version, 0 | 1 | 3) {
-        return Err(ApiError::invalid(format!("Invalid policy version {version}.")));
-    }
+    let raw = match body.get("bindings") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(ApiError::invalid("bindings must be a list.")),
+    };
     let ubla = bucket.resource.pointer("/iamConfiguration/uniformBucketLevelAccess/enabled") == Some(&json!(true));
     let enforced = bucket.resource.pointer("/iamConfiguration/publicAccessPrevention") == Some(&json!("enforced"));
-    let mut bindings = Vec::new();
-    let empty = Vec::new();
-    for (i, b) in body.get("bindings").and_then(Value::as_array).unwrap_or(&empty).iter().enumerate() {
+    // What only buckets refuse, before the rules every policy has.
+    for (i, b) in raw.iter().enumerate() {
         let role = b.get("role").and_then(Value::as_str).unwrap_or("");
-        if !(role.starts_with("roles/") || role.starts_with("projects/") || role.starts_with("organizations/")) {
-            return Err(ApiError::invalid(format!("bindings[{i}].role '{role}' is not a valid role.")));
+        if matches!(role, "roles/owner" | "roles/editor" | "roles/viewer") {
+            return Err(ApiError::invalid(format!("bindings[{i}]: Role {role} is not supported for this resource.")));
         }
-        let members: Vec<&str> = b.get("members").and_then(Value::as_array).unwrap_or(&empty).iter().filter_map(Value::as_str).collect();
-        if let Some(bad) = members.iter().find(|m| !valid_member(m)) {
-            return Err(ApiError::invalid(format!("Invalid member '{bad}' in bindings[{i}].")));
+        if b.get("condition").is_some_and(|c| !c.is_null()) && !ubla {
+            return Err(ApiError::invalid(format!(
+                "bindings[{i}]: IAM conditions need uniform bucket-level access on bucket '{name}'."
+            )));
         }
-        if enforced && members.iter().any(|m| *m == "allUsers" || *m == "allAuthenticatedUsers") {
+        let mut members = b.get("members").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+        if enforced && members.any(is_public) {
             let mut e = ApiError::condition_not_met();
             e.message = "The member bindings allUsers and allAuthenticatedUsers are not allowed since public access prevention is enforced.".into();
             return Err(e);
         }
-        if b.get("condition").is_some() && (version != 3 || !ubla) {
-            return Err(ApiError::invalid(
-                "IAM conditions need policy version 3 and uniform bucket-level access on the bucket.",
-            ));
-        }
-        if !members.is_empty() {
-            bindings.push(b.clone());
-        }
     }
+    let bucket_members: Special<'_> = &|m| {
+        if is_public(m) {
+            return Some(Ok(()));
+        }
+        let team = ["projectOwner:", "projectEditor:", "projectViewer:"].iter().find_map(|k| m.strip_prefix(k))?;
+        let ok = super::valid_project_id(team) || (!team.is_empty() && team.bytes().all(|b| b.is_ascii_digit()));
+        Some(if ok { Ok(()) } else { Err(policy::malformed(m)) })
+    };
+    let bindings = check_bindings(ctx, store, &raw, version, bucket_members)?;
+    let conditional = bindings.iter().any(|b| b.get("condition").is_some());
     let serial = store.get(BUCKET_IAM, name).map(|r| r.hidden_i64("serial")).unwrap_or(1) + 1;
     let resource = json!({
         "kind": "storage#policy",
         "resourceId": format!("projects/_/buckets/{name}"),
-        "version": version.max(1),
+        "version": if conditional { 3 } else { version.max(1) },
         "etag": etag(&[serial as u64]),
         "bindings": bindings,
     });
@@ -525,10 +711,60 @@ fn set_policy(ctx: &Ctx, store: &mut Store, req: &ApiRequest, name: &str) -> Res
     Ok(Reply::Json(resource))
 }
 
+/// `GET b/{bucket}/iam/testPermissions`: the sandbox's caller holds every
+/// `storage.*` permission (`storage.{resource}.{verb}`); any other name is
+/// 400.
+fn test_permissions(ctx: &Ctx, store: &Store, req: &ApiRequest, name: &str) -> Result<Reply, ApiError> {
+    bucket_for(ctx, store, name)?;
+    let asked: Vec<&str> = req.query.iter().filter(|(k, _)| k == "permissions").map(|(_, v)| v.as_str()).collect();
+    if asked.is_empty() {
+        return Err(ApiError::required("permissions"));
+    }
+    for p in &asked {
+        let parts: Vec<&str> = p.split('.').collect();
+        if parts.len() != 3 || parts[0] != "storage" || parts.iter().any(|s| s.is_empty()) {
+            return Err(ApiError::invalid(format!("Permission '{p}' is not valid for this resource.")));
+        }
+    }
+    Ok(Reply::Json(json!({ "kind": "storage#testIamPermissionsResponse", "permissions": asked })))
+}
+
+/// Replaces member `from` by `to` in every bucket policy (a deleted service
+/// account), with a new etag for each policy changed.
+pub fn rename_member(store: &mut Store, from: &str, to: &str) -> Result<(), ApiError> {
+    policy::rename_member(store, BUCKET_IAM, from, to, &mut |r: &mut Record| {
+        let serial = r.hidden_i64("serial") + 1;
+        r.hidden.insert("serial".into(), json!(serial));
+        r.resource["etag"] = json!(etag(&[serial as u64]));
+    })
+}
+
 // ---------------------------------------------------------------- objects
 
 fn object_not_found(bucket: &str, object: &str) -> ApiError {
     ApiError::not_found(format!("No such object: {bucket}/{object}"))
+}
+
+/// The bucket's retention period in milliseconds, if it has a policy.
+fn retention_ms(bucket: &Record) -> Option<i64> {
+    let secs = bucket.resource.pointer("/retentionPolicy/retentionPeriod").map(int_field)?;
+    Some(i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000))
+}
+
+/// 403 when the bucket's retention policy still holds `object`: it may be
+/// neither deleted nor overwritten before its creation plus the period.
+fn check_retention(ctx: &Ctx, bucket: &Record, object: &Record) -> Result<(), ApiError> {
+    let Some(period) = retention_ms(bucket) else { return Ok(()) };
+    let until = object.created_ms.saturating_add(period);
+    if ctx.now_ms >= until {
+        return Ok(());
+    }
+    let name = object.resource["name"].as_str().unwrap_or_default();
+    let b = bucket.resource["name"].as_str().unwrap_or_default();
+    Err(ApiError::permission_denied(format!(
+        "Object '{b}/{name}' is subject to bucket's retention policy and cannot be deleted or overwritten until {}.",
+        super::rfc3339(until)
+    )))
 }
 
 /// `POST upload/storage/v1/b/{bucket}/o?uploadType=media&name=`.
@@ -544,6 +780,9 @@ fn upload(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, bucket: &str) -> R
         return Err(ApiError::invalid(format!("Invalid object name: '{name}'")));
     }
     let key = format!("{bucket}/{name}");
+    if let Some(old) = store.get(OBJECTS, &key) {
+        check_retention(ctx, &b, old)?;
+    }
     let exists = store.get(OBJECTS, &key).map(|r| int_field(&r.resource["generation"]));
     if let Some(want) = req.int_param("ifGenerationMatch")? {
         if exists.map(|g| g as i64).unwrap_or(0) != want {
@@ -573,6 +812,10 @@ fn upload(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest, bucket: &str) -> R
         "updated": now,
         "timeStorageClassUpdated": now,
     });
+    let mut resource = resource;
+    if let Some(period) = retention_ms(&b) {
+        resource["retentionExpirationTime"] = json!(super::rfc3339(ctx.now_ms.saturating_add(period)));
+    }
     let mut record = Record::new(resource.clone(), ctx.now_ms);
     record.hidden.insert("data".into(), json!(base64::engine::general_purpose::STANDARD.encode(&req.body)));
     store.put(OBJECTS, &key, record)?;
@@ -593,13 +836,14 @@ fn get_object(ctx: &Ctx, store: &Store, req: &ApiRequest, bucket: &str, object: 
     }
 }
 
-/// `objects.delete`.
+/// `objects.delete`: not while the bucket's retention policy holds it.
 fn delete_object(ctx: &Ctx, store: &mut Store, bucket: &str, object: &str) -> Result<Reply, ApiError> {
-    bucket_for(ctx, store, bucket)?;
-    match store.remove(OBJECTS, &format!("{bucket}/{object}"))? {
-        Some(_) => Ok(Reply::NoContent),
-        None => Err(object_not_found(bucket, object)),
-    }
+    let b = bucket_for(ctx, store, bucket)?;
+    let key = format!("{bucket}/{object}");
+    let record = store.get(OBJECTS, &key).ok_or_else(|| object_not_found(bucket, object))?;
+    check_retention(ctx, &b, record)?;
+    store.remove(OBJECTS, &key)?;
+    Ok(Reply::NoContent)
 }
 
 /// `objects.list`: by name, `prefix`, `maxResults`; `versions` is accepted
