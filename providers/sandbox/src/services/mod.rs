@@ -16,6 +16,7 @@ pub mod iam;
 pub mod resourcemanager;
 pub mod secretmanager;
 pub mod serviceusage;
+pub mod sqladmin;
 pub mod storage;
 
 use crate::error::ApiError;
@@ -34,6 +35,8 @@ pub enum Api {
     ResourceManagerV1,
     /// Cloud Resource Manager v3.
     ResourceManagerV3,
+    /// Cloud SQL Admin v1beta4.
+    SqlAdmin,
 }
 
 impl Api {
@@ -47,6 +50,7 @@ impl Api {
             Api::Iam => "iam",
             Api::ResourceManagerV1 => "cloudresourcemanager.v1",
             Api::ResourceManagerV3 => "cloudresourcemanager.v3",
+            Api::SqlAdmin => "sqladmin",
         }
     }
 
@@ -58,6 +62,7 @@ impl Api {
             Api::ServiceUsage => "serviceusage.googleapis.com",
             Api::Iam => "iam.googleapis.com",
             Api::ResourceManagerV1 | Api::ResourceManagerV3 => "cloudresourcemanager.googleapis.com",
+            Api::SqlAdmin => "sqladmin.googleapis.com",
         }
     }
 }
@@ -82,6 +87,9 @@ pub struct ApiRequest {
     pub content_type: Option<String>,
     /// The raw body.
     pub body: Vec<u8>,
+    /// The `Host` header (`127.0.0.1:8765`): links a client must follow,
+    /// such as a Cloud SQL operation's `selfLink`, point back here.
+    pub host: Option<String>,
 }
 
 impl ApiRequest {
