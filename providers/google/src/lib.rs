@@ -11,6 +11,7 @@
 //! `create`/`update` are fully known.
 
 pub mod client;
+mod locks;
 pub mod operations;
 pub mod resources;
 pub mod throttle;

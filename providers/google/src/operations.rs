@@ -2,7 +2,8 @@
 //! (global, regional and zonal) and Cloud SQL, beside
 //! [`Client::wait_operation`] for google.longrunning ones.
 //!
-//! Owns: polling such an operation through its `selfLink` until `status` is
+//! Owns: starting one and waiting for it ([`Client::run_status_operation`]);
+//! polling such an operation through its `selfLink` until `status` is
 //! `DONE` (interval growing to 5 s, bounded by the caller's timeout), and
 //! turning the errors recorded inside a finished operation
 //! (`error.errors[]`, `httpErrorStatusCode`) into one [`Error::Api`] that
@@ -43,6 +44,14 @@ pub fn status_operation_error(op: &Json) -> Option<Error> {
 }
 
 impl Client {
+    /// One call that starts a status-style operation (`service`'s
+    /// `method url` with `body`), then [`Client::wait_status_operation`] on
+    /// it: the finished operation.
+    pub async fn run_status_operation(&self, service: &str, method: Method, url: &str, body: Option<&Json>, timeout: Duration) -> Result<Json, Error> {
+        let op = self.call(method, url, body).await?;
+        self.wait_status_operation(service, op, timeout).await
+    }
+
     /// Polls a Compute (`compute#operation`) or Cloud SQL
     /// (`sql#operation`) operation until its `status` is `DONE` or
     /// `timeout` passes; the finished operation. `service` resolves a

@@ -24,8 +24,6 @@ use super::{blocks, encode, opt_str};
 use crate::client::Method;
 use crate::{AttrSpec, BlockSpec, Client, Error, Json, Nesting, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const SERVICE: &str = "cloudresourcemanager";
@@ -251,13 +249,8 @@ fn is_missing_service_account(e: &Error) -> bool {
 
 /// The process-wide lock of one policy (keyed by its URL, so different
 /// endpoints never wait for each other).
-async fn lock_policy(key: String) -> tokio::sync::OwnedMutexGuard<()> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let lock = {
-        let mut map = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key).or_default().clone()
-    };
-    lock.lock_owned().await
+async fn lock_policy(key: String) -> crate::locks::KeyGuard {
+    crate::locks::lock(format!("iam-policy {key}")).await
 }
 
 fn policy_url(client: &Client, project: &str, verb: &str) -> String {

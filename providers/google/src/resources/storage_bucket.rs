@@ -10,7 +10,7 @@
 //! the bucket name (`{project}/{name}` is also accepted on import).
 
 use super::{
-    api_object, block, blocks, effective_labels, encode, fill_project, label_attrs, object, opt_bool, opt_str,
+    api_object, block, blocks, effective_labels, encode, fill_project, int_of, label_attrs, object, opt_bool, opt_str,
     plan_labels, project_of, read_labels, req_str, string_map,
 };
 use crate::client::Method;
@@ -43,14 +43,6 @@ enum Kind {
     Int,
     Str,
     List,
-}
-
-fn int_of(v: &Json) -> Option<i64> {
-    match v {
-        Json::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
-    }
 }
 
 /// One `lifecycle_rule` block as the API's `lifecycle.rule[]` entry.
