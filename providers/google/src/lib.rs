@@ -17,6 +17,7 @@
 
 pub mod client;
 pub mod data_sources;
+mod locks;
 pub mod operations;
 pub mod resources;
 pub mod throttle;

@@ -2,7 +2,8 @@
 //! (global, regional and zonal) and Cloud SQL, beside
 //! [`Client::wait_operation`] for google.longrunning ones.
 //!
-//! Owns: polling such an operation through its `selfLink` until `status` is
+//! Owns: starting one and waiting for it ([`Client::run_status_operation`]);
+//! polling such an operation through its `selfLink` until `status` is
 //! `DONE` (with the client's poll loop, bounded by the caller's timeout or
 //! the resource's `timeouts`), and
 //! turning the errors recorded inside a finished operation
@@ -13,6 +14,7 @@
 //! Does not own: retrying the GETs (the client does, by named reason) or
 //! deciding which timeout applies (the resource type's `timeouts`).
 
+use crate::client::Method;
 use crate::{Client, Error, Json};
 use std::time::Duration;
 
@@ -43,6 +45,14 @@ pub fn status_operation_error(op: &Json) -> Option<Error> {
 }
 
 impl Client {
+    /// One call that starts a status-style operation (`service`'s
+    /// `method url` with `body`), then [`Client::wait_status_operation`] on
+    /// it: the finished operation.
+    pub async fn run_status_operation(&self, service: &str, method: Method, url: &str, body: Option<&Json>, timeout: Duration) -> Result<Json, Error> {
+        let op = self.call(method, url, body).await?;
+        self.wait_status_operation(service, op, timeout).await
+    }
+
     /// Polls a Compute (`compute#operation`) or Cloud SQL
     /// (`sql#operation`) operation until its `status` is `DONE` or
     /// `timeout` passes; the finished operation. `service` resolves a

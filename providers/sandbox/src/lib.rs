@@ -21,6 +21,7 @@
 //! | IAM | `https://iam.googleapis.com/v1/` | `http://ADDR/iam/v1/` |
 //! | Resource Manager v1 | `https://cloudresourcemanager.googleapis.com/v1/` | `http://ADDR/cloudresourcemanager/v1/` |
 //! | Resource Manager v3 | `https://cloudresourcemanager.googleapis.com/v3/` | `http://ADDR/cloudresourcemanager/v3/` |
+//! | Cloud SQL Admin v1beta4 | `https://sqladmin.googleapis.com/sql/v1beta4/` | `http://ADDR/sql/v1beta4/` |
 //!
 //! APIs whose Google paths start with `/v1/` share that prefix, so the
 //! sandbox also takes `/{api}/v1/...`; a client points each service at
@@ -119,6 +120,9 @@ pub struct Config {
     /// ([`request_log::Entry`]), for a test to check afterwards
     /// ([`request_log::check`]).
     pub request_log: Option<PathBuf>,
+    /// How long a deleted Cloud SQL instance's name stays taken (Google
+    /// documents up to a week).
+    pub sql_name_reuse_window: Duration,
 }
 
 impl Default for Config {
@@ -134,6 +138,7 @@ impl Default for Config {
             enabled_apis: services::serviceusage::DEFAULT_ENABLED.iter().map(|s| s.to_string()).collect(),
             missing_projects: Vec::new(),
             request_log: None,
+            sql_name_reuse_window: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -157,7 +162,9 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// `("secretmanager.secrets", "projects/123/secrets/s")`. Types are the
 /// store's collections and include `longrunning.operations`,
 /// `cloudresourcemanager.projects`, `cloudresourcemanager.policies`,
-/// `iam.serviceaccounts` and `artifactregistry.repositories`. Empty when there is nothing (or no
+/// `iam.serviceaccounts`, `artifactregistry.repositories` and
+/// `sqladmin.instances` (with `sqladmin.databases`, `sqladmin.users`,
+/// `sqladmin.operations`). Empty when there is nothing (or no
 /// directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)

@@ -81,9 +81,34 @@ impl Entry {
             return;
         }
         match serde_json::from_slice::<Value>(body) {
-            Ok(v) => self.body = Some(v),
-            Err(_) => self.raw_body = Some(String::from_utf8_lossy(body).chars().take(2000).collect()),
+            Ok(mut v) => {
+                redact(&mut v);
+                self.body = Some(v)
+            }
+            Err(_) => self.raw_body = Some("<not JSON: not recorded>".into()),
         }
+    }
+}
+
+/// Fields whose values are secrets (a database password, a secret's
+/// payload, a Redis AUTH string): a log keeps their presence and type,
+/// never the value, so the Discovery check still sees them.
+const SECRET_FIELDS: &[&str] = &["password", "rootPassword", "data", "authString", "privateKeyData"];
+
+/// Replaces every string value of a [`SECRET_FIELDS`] field, at any depth.
+fn redact(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if SECRET_FIELDS.contains(&k.as_str()) && x.is_string() {
+                    *x = Value::String("<redacted>".into());
+                } else {
+                    redact(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact),
+        _ => {}
     }
 }
 
@@ -186,6 +211,17 @@ mod tests {
 
     fn entry(method: &str, path: &str, query: &str, body: Option<Value>) -> Entry {
         Entry { method: method.into(), path: path.into(), query: query.into(), status: 200, body, ..Entry::default() }
+    }
+
+    #[test]
+    fn secrets_never_reach_the_log() {
+        let mut e = Entry::default();
+        e.set_body(br#"{"name":"u","password":"S3cret","payload":{"data":"c2VjcmV0"},"settings":{"tier":"t"}}"#);
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(!text.contains("S3cret") && !text.contains("c2VjcmV0"), "{text}");
+        assert_eq!(e.body.as_ref().unwrap()["settings"]["tier"], "t");
+        e.set_body(b"password=S3cret");
+        assert!(!serde_json::to_string(&e).unwrap().contains("S3cret"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //!
 //! Routing (see the crate documentation for the client's view):
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
+//! - `/sql/v1beta4/...` → Cloud SQL Admin (Google's own path);
 //! - `/{api}/v1/...` with `api` one of `artifactregistry`, `secretmanager`,
 //!   `serviceusage`, `iam`, `cloudresourcemanager` (also
 //!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
@@ -188,6 +189,9 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/upload/storage/v1/") {
         return make(Api::Storage, true, rest, path.to_string());
     }
+    if let Some(rest) = path.strip_prefix("/sql/v1beta4/") {
+        return make(Api::SqlAdmin, false, rest, path.to_string());
+    }
     for (prefix, api, version) in [
         ("/artifactregistry/v1/", Api::ArtifactRegistry, "v1"),
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
@@ -296,6 +300,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
     entry.upload = route.upload;
     let authorized = authorized(req.headers().get(header::AUTHORIZATION));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b.to_vec(),
         Err(_) => return error_response(&ApiError::bad_request(format!("The request body is larger than {MAX_BODY} bytes."))),
@@ -316,7 +321,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
         return error_response(&e);
     }
     let (segments, verb) = segments(route.api, &route.rest);
-    let api_req = ApiRequest { api: route.api, method: method.to_string(), upload: route.upload, segments, verb, query, content_type, body };
+    let api_req = ApiRequest { api: route.api, method: method.to_string(), upload: route.upload, segments, verb, query, content_type, body, host };
 
     let result = {
         let mut world = lock(&shared.world);
@@ -330,6 +335,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
             Api::Iam => services::iam::handle(&mut ctx, store, &api_req),
             Api::ResourceManagerV1 => services::resourcemanager::handle(&mut ctx, store, &api_req, false),
             Api::ResourceManagerV3 => services::resourcemanager::handle(&mut ctx, store, &api_req, true),
+            Api::SqlAdmin => services::sqladmin::handle(&mut ctx, store, &api_req),
         }
     };
     match result {
@@ -444,6 +450,8 @@ mod tests {
         assert_eq!(route("/v1/projects/p/locations/us/repositories/r").unwrap().api, Api::ArtifactRegistry);
         assert_eq!(route("/artifactregistry/v1/projects/p/locations/us/operations/o").unwrap().api, Api::ArtifactRegistry);
         assert!(route("/v1/projects/p/locations/us/operations/o").is_none());
+        let r = route("/sql/v1beta4/projects/p/instances/i").unwrap();
+        assert_eq!((r.api, r.rest.as_str(), r.google_path.as_str()), (Api::SqlAdmin, "projects/p/instances/i", "/sql/v1beta4/projects/p/instances/i"));
         assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());

@@ -626,3 +626,61 @@ async fn locked_retention_is_one_way_and_holds_objects() {
     assert_eq!(sb.call("POST", "/storage/v1/b/no-retention/lockRetentionPolicy?ifMetagenerationMatch=1", None).await.status, 400);
     sb.handle.shutdown();
 }
+
+#[tokio::test]
+async fn cloud_sql_survives_restart_and_odd_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.op_latency = Duration::from_millis(5);
+    cfg.enabled_apis.push("sqladmin.googleapis.com".into());
+    let sb = Sandbox::start(cfg.clone()).await;
+    let base = format!("/sql/v1beta4/projects/{PROJECT}");
+    let body = json!({"name": "kept-db", "databaseVersion": "POSTGRES_15", "settings": {"tier": "db-f1-micro"}});
+    let op = sb.call("POST", &format!("{base}/instances"), Some(body)).await;
+    assert_eq!(op.status, 200, "{}", op.body);
+    assert_eq!(op.body["status"], "PENDING");
+    sb.handle.shutdown_and_wait().await;
+
+    let sb = Sandbox::start(cfg).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let polled = sb.call("GET", &format!("{base}/operations/{}", op.body["name"].as_str().unwrap()), None).await;
+    assert_eq!((polled.status, polled.body["status"].as_str()), (200, Some("DONE")));
+    let i = sb.call("GET", &format!("{base}/instances/kept-db"), None).await;
+    assert_eq!((i.body["state"].as_str(), i.body["region"].as_str()), (Some("RUNNABLE"), Some("us-central1")));
+    assert_eq!(i.body["connectionName"], format!("{PROJECT}:us-central1:kept-db"));
+    assert_eq!(i.body["settings"]["settingsVersion"], "1");
+    let dbs = sb.call("GET", &format!("{base}/instances/kept-db/databases"), None).await;
+    assert_eq!(dbs.body["items"][0]["name"], "postgres");
+
+    let odd: &[(&str, &str, &[u8])] = &[
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"[1]"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"x1\",\"databaseVersion\":\"ORACLE\",\"settings\":{\"tier\":\"db-f1-micro\"}}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"x2\",\"databaseVersion\":\"POSTGRES_15\"}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"Bad_Name\",\"databaseVersion\":\"POSTGRES_15\",\"settings\":{\"tier\":\"db-f1-micro\"}}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"x3\",\"databaseVersion\":\"POSTGRES_16\",\"settings\":{\"tier\":\"db-f1-micro\"}}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"x4\",\"databaseVersion\":\"POSTGRES_15\",\"settings\":{\"tier\":\"db-f1-micro\",\"dataDiskSizeGb\":\"5\"}}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"x5\",\"databaseVersion\":\"POSTGRES_15\",\"settings\":{\"tier\":\"db-f1-micro\",\"ipConfiguration\":{\"ipv4Enabled\":false}}}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances", b"{\"name\":\"kept-db\",\"databaseVersion\":\"POSTGRES_15\",\"settings\":{\"tier\":\"db-f1-micro\"}}"),
+        ("PUT", "/sql/v1beta4/projects/test-project/instances/kept-db", b"{\"settings\":{\"tier\":\"db-f1-micro\"}}"),
+        ("PATCH", "/sql/v1beta4/projects/test-project/instances/kept-db", b"{\"region\":\"europe-west1\"}"),
+        ("PATCH", "/sql/v1beta4/projects/test-project/instances/kept-db", b"{\"databaseVersion\":\"MYSQL_8_0\"}"),
+        ("PATCH", "/sql/v1beta4/projects/test-project/instances/kept-db", b"{\"settings\":{\"settingsVersion\":\"7\"}}"),
+        ("GET", "/sql/v1beta4/projects/test-project/instances/none", b""),
+        ("POST", "/sql/v1beta4/projects/test-project/instances/kept-db/databases", b"{\"name\":\"l\",\"charset\":\"LATIN1\"}"),
+        ("POST", "/sql/v1beta4/projects/test-project/instances/kept-db/users", b"{\"name\":\"u\",\"host\":\"%\"}"),
+        ("DELETE", "/sql/v1beta4/projects/test-project/instances/kept-db/users?name=nobody", b""),
+        ("GET", "/sql/v1beta4/projects/test-project/operations/none", b""),
+        ("POST", "/sql/v1beta4/projects/test-project:pointInTimeRestore", b"{}"),
+    ];
+    for (method, path, body) in odd {
+        let r = sb.raw(method, path, Some(body.to_vec()), true).await;
+        assert!((400..500).contains(&r.status), "{method} {path}: {} {}", r.status, r.body);
+        assert!(r.body["error"]["code"].is_u64(), "{method} {path}: {}", r.body);
+    }
+    assert_eq!(sb.call("GET", &format!("{base}/instances/kept-db"), None).await.body["settings"]["settingsVersion"], "1", "nothing changed");
+    sb.handle.shutdown_and_wait().await;
+
+    let listed = cairn_sandbox::list(dir.path());
+    assert!(listed.iter().any(|(t, n)| t == "sqladmin.instances" && n == &format!("{PROJECT}/kept-db")), "{listed:?}");
+    assert!(listed.iter().any(|(t, n)| t == "sqladmin.users" && n.ends_with("/kept-db//postgres")), "{listed:?}");
+}

@@ -33,8 +33,7 @@ use super::{blocks, opt_str};
 use crate::client::Method;
 use crate::{AttrSpec, BlockSpec, Client, Error, Json, Nesting, ProviderConfig, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+
 use std::time::{Duration, Instant};
 
 /// The resource an IAM policy is on, and how its policy is read and written.
@@ -353,17 +352,6 @@ fn is_missing_service_account(e: &Error) -> bool {
     }
 }
 
-/// The process-wide lock of one policy (keyed by its URL, so different
-/// endpoints never wait for each other).
-async fn lock_policy(key: String) -> tokio::sync::OwnedMutexGuard<()> {
-    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let lock = {
-        let mut map = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key).or_default().clone()
-    };
-    lock.lock_owned().await
-}
-
 /// The resource's IAM policy (version 3).
 pub(crate) async fn get_policy(client: &Client, target: &dyn IamTarget, resource: &str) -> Result<Json, Error> {
     let (method, url, body) = target.get_call(client, resource);
@@ -474,7 +462,8 @@ where
     F: Fn(&mut Json) -> Result<bool, Error>,
 {
     let (_, key, _) = target.get_call(client, resource);
-    let _guard = lock_policy(key).await;
+    // Keyed by the policy's URL, so different endpoints never wait for each other.
+    let _guard = crate::locks::lock(key).await;
     let deadline = Instant::now() + MISSING_MEMBER_WAIT;
     let mut wait = Duration::from_secs(1);
     loop {
@@ -684,14 +673,4 @@ mod tests {
         assert!(split_import_id("p/roles/viewer/user:a", 3, "x").is_err());
     }
 
-    #[tokio::test]
-    async fn policy_locks_serialize_per_key() {
-        let g = lock_policy("k1".into()).await;
-        // Another key is free; the same key waits.
-        let _other = lock_policy("k2".into()).await;
-        let same = tokio::time::timeout(Duration::from_millis(50), lock_policy("k1".into())).await;
-        assert!(same.is_err());
-        drop(g);
-        assert!(tokio::time::timeout(Duration::from_millis(500), lock_policy("k1".into())).await.is_ok());
-    }
 }

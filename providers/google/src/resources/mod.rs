@@ -1,6 +1,8 @@
 //! One module per resource type, and the helpers they share: reading
-//! Terraform-shaped JSON, filling the provider's project, and labels merged
-//! with the provider's `default_labels` (provider 5+ semantics).
+//! Terraform-shaped JSON, filling the provider's project, keeping computed
+//! values from the prior state, parsing import IDs by their formats, and
+//! labels merged with the provider's `default_labels` (provider 5+
+//! semantics).
 //!
 //! IAM types are generic over where the policy lives: `iam.rs` (policy
 //! edits and the read-modify-write), `iam_member.rs` and `iam_binding.rs`
@@ -19,6 +21,10 @@ pub mod project_service;
 pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
+pub mod sql;
+pub mod sql_database;
+pub mod sql_database_instance;
+pub mod sql_user;
 pub mod storage_bucket;
 pub mod storage_bucket_iam;
 pub mod storage_bucket_iam_binding;
@@ -42,6 +48,9 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(storage_bucket_iam_member::RESOURCE),
         Box::new(storage_bucket_iam_binding::RESOURCE),
         Box::new(artifact_registry_repository::ArtifactRegistryRepository),
+        Box::new(sql_database_instance::SqlDatabaseInstance),
+        Box::new(sql_database::SqlDatabase),
+        Box::new(sql_user::SqlUser),
     ]
 }
 
@@ -67,6 +76,43 @@ pub(crate) fn int_of(v: &Json) -> Option<i64> {
         Json::String(s) => s.parse().ok(),
         _ => None,
     }
+}
+
+/// Gives each of `keys` that the planned object `m` leaves unset (null or
+/// absent) its value in `prior`: computed attributes keep what the last
+/// read saw.
+pub(crate) fn keep_prior(m: &mut Map<String, Json>, prior: Option<&Json>, keys: &[&str]) {
+    let Some(prior) = prior else { return };
+    for k in keys {
+        if m.get(*k).is_none_or(Json::is_null) {
+            if let Some(v) = prior.get(*k) {
+                m.insert((*k).to_string(), v.clone());
+            }
+        }
+    }
+}
+
+/// The parts of an import ID by the first of `formats` it fits: a format
+/// is `/`-separated literal segments and `{name}`s, each `{name}` taking
+/// one non-empty segment (`projects/{project}/instances/{name}`).
+pub(crate) fn import_id(type_name: &str, id: &str, formats: &[&str]) -> Result<BTreeMap<String, String>, Error> {
+    let parts: Vec<&str> = id.split('/').collect();
+    for format in formats {
+        let pattern: Vec<&str> = format.split('/').collect();
+        if pattern.len() != parts.len() {
+            continue;
+        }
+        let mut found = BTreeMap::new();
+        let fits = pattern.iter().zip(&parts).all(|(p, part)| match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => !part.is_empty() && found.insert(name.to_string(), (*part).to_string()).is_none(),
+            None => p == part,
+        });
+        if fits {
+            return Ok(found);
+        }
+    }
+    let expected: Vec<String> = formats.iter().map(|f| format!("`{f}`")).collect();
+    Err(Error::Invalid(format!("{type_name}: import ID {id:?} fits none of its formats: {}", expected.join(", "))))
 }
 
 /// The first object of a nested block (a list of objects, or one object).
@@ -280,6 +326,28 @@ mod tests {
         assert_eq!(out["labels"], json!({"env": "dev"}));
         assert_eq!(out["terraform_labels"], json!({"env": "dev", "team": "infra"}));
         assert_eq!(out["effective_labels"], json!({"env": "dev", "other": "x", "team": "infra"}));
+    }
+
+    #[test]
+    fn import_ids_by_format() {
+        let formats = ["projects/{project}/instances/{name}", "{project}/{name}", "{name}"];
+        let got = import_id("t", "projects/p/instances/db", &formats).unwrap();
+        assert_eq!((got["project"].as_str(), got["name"].as_str()), ("p", "db"));
+        let got = import_id("t", "p/db", &formats).unwrap();
+        assert_eq!((got["project"].as_str(), got["name"].as_str()), ("p", "db"));
+        assert_eq!(import_id("t", "db", &formats).unwrap().get("project"), None);
+        let err = import_id("t", "a/b/c", &formats).unwrap_err().to_string();
+        assert!(err.contains("`{project}/{name}`") && err.contains("\"a/b/c\""), "{err}");
+        assert!(import_id("t", "p/", &formats).is_err());
+    }
+
+    #[test]
+    fn keeps_prior_computed_values() {
+        let mut m = Map::new();
+        m.insert("a".into(), Json::Null);
+        m.insert("b".into(), json!("set"));
+        keep_prior(&mut m, Some(&json!({"a": 1, "b": "old", "c": true, "e": null})), &["a", "b", "c", "d", "e"]);
+        assert_eq!(Json::Object(m), json!({"a": 1, "b": "set", "c": true, "e": null}));
     }
 
     #[test]

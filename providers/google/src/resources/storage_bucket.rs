@@ -343,7 +343,14 @@ fn to_state(client: &Client, api: &Json, base: Option<&Json>, project: &str) -> 
     out.insert("cors".into(), Json::Array(cors));
     out.insert("website".into(), website_from_api(o.get("website")));
     out.insert("retention_policy".into(), retention_from_api(o.get("retentionPolicy")));
-    out.insert("soft_delete_policy".into(), soft_delete_from_api(o.get("softDeletePolicy")));
+    // Google always reports a soft-delete policy (7 days unless set); an
+    // answer without one (an emulator that does not keep it) tells nothing,
+    // so the known value stays rather than showing as removed.
+    let soft_delete = match (o.get("softDeletePolicy"), base.and_then(|b| b.get("soft_delete_policy"))) {
+        (None, Some(known @ Json::Array(a))) if !a.is_empty() => known.clone(),
+        (api, _) => soft_delete_from_api(api),
+    };
+    out.insert("soft_delete_policy".into(), soft_delete);
     out.insert("autoclass".into(), autoclass_from_api(o.get("autoclass"), base));
     read_labels(client, o.get("labels"), base, &mut out);
     out.insert("self_link".into(), o.get("selfLink").cloned().unwrap_or_else(|| json!(format!("https://www.googleapis.com/storage/v1/b/{name}"))));

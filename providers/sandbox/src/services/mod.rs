@@ -18,6 +18,7 @@ pub mod policy;
 pub mod resourcemanager;
 pub mod secretmanager;
 pub mod serviceusage;
+pub mod sqladmin;
 pub mod storage;
 
 use crate::error::ApiError;
@@ -37,6 +38,8 @@ pub enum Api {
     ResourceManagerV1,
     /// Cloud Resource Manager v3.
     ResourceManagerV3,
+    /// Cloud SQL Admin v1beta4.
+    SqlAdmin,
 }
 
 impl Api {
@@ -51,6 +54,7 @@ impl Api {
             Api::Iam => "iam",
             Api::ResourceManagerV1 => "cloudresourcemanager.v1",
             Api::ResourceManagerV3 => "cloudresourcemanager.v3",
+            Api::SqlAdmin => "sqladmin",
         }
     }
 
@@ -63,6 +67,7 @@ impl Api {
             Api::ServiceUsage => "serviceusage.googleapis.com",
             Api::Iam => "iam.googleapis.com",
             Api::ResourceManagerV1 | Api::ResourceManagerV3 => "cloudresourcemanager.googleapis.com",
+            Api::SqlAdmin => "sqladmin.googleapis.com",
         }
     }
 }
@@ -87,6 +92,9 @@ pub struct ApiRequest {
     pub content_type: Option<String>,
     /// The raw body.
     pub body: Vec<u8>,
+    /// The `Host` header (`127.0.0.1:8765`): links a client must follow,
+    /// such as a Cloud SQL operation's `selfLink`, point back here.
+    pub host: Option<String>,
 }
 
 impl ApiRequest {
