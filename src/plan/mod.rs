@@ -257,9 +257,24 @@ pub fn state_addr(addr: &ResourceAddr) -> crate::state::InstanceAddr {
 
 /// An instance's attributes as a value, its sensitive paths marked.
 pub fn state_value(inst: &crate::state::InstanceState) -> Value {
+    encode::mark_paths(Value::from_json(&inst.attributes), &sensitive_paths(inst))
+}
+
+/// An instance's attributes as a value of its type's schema, so that what
+/// the schema says is a set is a set (as a read gives it, and the diff
+/// compares it), its sensitive paths marked; untyped when cairn does not
+/// know the type.
+pub fn typed_state_value(addr: &ResourceAddr, inst: &crate::state::InstanceState) -> Value {
+    match crate::provider::lookup(addr.mode, &addr.type_name) {
+        Some(t) => encode::mark_paths(Value::from_typed_json(&inst.attributes, &t.schema().value_type()), &sensitive_paths(inst)),
+        None => state_value(inst),
+    }
+}
+
+/// The sensitive paths of an instance, as `mark_paths` takes them.
+fn sensitive_paths(inst: &crate::state::InstanceState) -> Vec<serde_json::Value> {
     use crate::state::PathStep;
-    let paths: Vec<serde_json::Value> = inst
-        .sensitive_attributes
+    inst.sensitive_attributes
         .iter()
         .map(|p| {
             serde_json::Value::Array(
@@ -271,8 +286,7 @@ pub fn state_value(inst: &crate::state::InstanceState) -> Value {
                     .collect(),
             )
         })
-        .collect();
-    encode::mark_paths(Value::from_json(&inst.attributes), &paths)
+        .collect()
 }
 
 /// Stores a (wholly known) value into an instance record.

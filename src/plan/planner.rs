@@ -72,9 +72,9 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
         }
         for (addr, inst) in instances_of(&refreshed) {
             plan.changes.push(Change {
+                before: Some(super::typed_state_value(&addr, inst)),
                 addr,
                 action: Action::Delete,
-                before: Some(super::state_value(inst)),
                 after: None,
                 replace_paths: Vec::new(),
                 reason: Some(Reason::DeleteBecauseDestroy),
@@ -118,9 +118,9 @@ pub async fn plan(config: &Config, stack_options: &stack::Options, state: &State
         }
         let reason = orphan_reason(config, &addr);
         changes.push(Change {
+            before: Some(super::typed_state_value(&addr, inst)),
             addr,
             action: Action::Delete,
-            before: Some(super::state_value(inst)),
             after: None,
             replace_paths: Vec::new(),
             reason: Some(reason),
@@ -183,8 +183,14 @@ fn orphan_reason(config: &Config, addr: &ResourceAddr) -> Reason {
 /// Refreshes every managed instance; returns drift as update changes.
 async fn refresh(state: &mut State, parallelism: usize, diags: &mut Diagnostics) -> Vec<Change> {
     use futures_util::stream::{self, StreamExt};
-    let items: Vec<(ResourceAddr, Value)> =
-        instances_of(state).into_iter().filter(|(a, _)| a.mode == ResourceMode::Managed).map(|(a, i)| (a, super::state_value(i))).collect();
+    let items: Vec<(ResourceAddr, Value)> = instances_of(state)
+        .into_iter()
+        .filter(|(a, _)| a.mode == ResourceMode::Managed)
+        .map(|(a, i)| {
+            let v = super::typed_state_value(&a, i);
+            (a, v)
+        })
+        .collect();
     let results: Vec<(ResourceAddr, Value, Result<Option<Value>, provider::ProviderError>)> = stream::iter(items)
         .map(|(addr, before)| async move {
             let result = match provider::lookup(addr.mode, &addr.type_name) {
@@ -533,7 +539,7 @@ impl InstanceHook for PlannerHook<'_> {
             return self.read_data(rtype, resource, instance, addr);
         }
         let prior_state = self.state.find_instance(&super::state_addr(&addr));
-        let prior = prior_state.map(super::state_value);
+        let prior = prior_state.map(|i| super::typed_state_value(&addr, i));
         let intent = intent_for(resource, prior.is_some() && (self.replace.contains(&addr) || self.triggered(resource, instance)));
         let diffed = match diff::diff(rtype, prior.as_ref(), &instance.value, &intent) {
             Ok(d) => d,
