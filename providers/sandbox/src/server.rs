@@ -12,14 +12,16 @@
 //!
 //! Routing (see the crate documentation for the client's view):
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
+//!   `/compute/v1/...` → Compute Engine (Google's own paths, as Storage's);
 //! - `/{api}/v1/...` with `api` one of `secretmanager`, `serviceusage`,
-//!   `iam`, `cloudresourcemanager` (also `/cloudresourcemanager/v3/...`) →
-//!   that API (the form cairn's client uses: one base URL per service);
+//!   `iam`, `servicenetworking`, `cloudresourcemanager` (also
+//!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
+//!   uses: one base URL per service);
 //! - `/v1/...` → the API whose paths these are (`.../secrets...` is Secret
 //!   Manager, `.../services...` and `operations/...` are Service Usage,
-//!   `projects/p/serviceAccounts...` is IAM, `projects/p` and
-//!   `projects/p:verb` are Resource Manager v1); `/v3/projects/...` →
-//!   Resource Manager v3.
+//!   `projects/p/serviceAccounts...` is IAM, `services/...` is Service
+//!   Networking, `projects/p` and `projects/p:verb` are Resource Manager
+//!   v1); `/v3/projects/...` → Resource Manager v3.
 //!
 //! Discovery is asked, for the route's own API, with the path as Google's
 //! host would see it (`/storage/v1/b`, `/v1/projects/p/secrets`), without
@@ -177,8 +179,12 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/upload/storage/v1/") {
         return make(Api::Storage, true, rest, path.to_string());
     }
+    if let Some(rest) = path.strip_prefix("/compute/v1/") {
+        return make(Api::Compute, false, rest, path.to_string());
+    }
     for (prefix, api, version) in [
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
+        ("/servicenetworking/v1/", Api::ServiceNetworking, "v1"),
         ("/serviceusage/v1/", Api::ServiceUsage, "v1"),
         ("/iam/v1/", Api::Iam, "v1"),
         ("/cloudresourcemanager/v1/", Api::ResourceManagerV1, "v1"),
@@ -203,6 +209,8 @@ fn route(path: &str) -> Option<Route> {
         Api::Iam
     } else if has("secrets") {
         Api::SecretManager
+    } else if segs.first() == Some(&"services") {
+        Api::ServiceNetworking
     } else {
         return None;
     };
@@ -217,7 +225,9 @@ fn segments(api: Api, rest: &str) -> (Vec<String>, Option<String>) {
         segs.pop();
     }
     let mut verb = None;
-    if api != Api::Storage {
+    // Cloud Storage object names may hold `:`; Compute has no verbs (its
+    // custom methods are path segments: `.../expandIpCidrRange`).
+    if api != Api::Storage && api != Api::Compute {
         if let Some(last) = segs.last_mut() {
             if let Some((name, v)) = last.rsplit_once(':') {
                 verb = Some(v.to_string());
@@ -281,6 +291,7 @@ async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_que
         return error_response(&fault);
     }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let base_url = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(|h| format!("http://{h}")).unwrap_or_default();
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b.to_vec(),
         Err(_) => return error_response(&ApiError::bad_request(format!("The request body is larger than {MAX_BODY} bytes."))),
@@ -290,7 +301,8 @@ async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_que
         return error_response(&e);
     }
     let (segments, verb) = segments(route.api, &route.rest);
-    let api_req = ApiRequest { api: route.api, method: method.to_string(), upload: route.upload, segments, verb, query, content_type, body };
+    let api_req =
+        ApiRequest { api: route.api, method: method.to_string(), upload: route.upload, segments, verb, query, content_type, body, base_url };
 
     let result = {
         let mut world = lock(&shared.world);
@@ -303,6 +315,8 @@ async fn answer(shared: &Shared, req: Request, method: &str, path: &str, raw_que
             Api::Iam => services::iam::handle(&mut ctx, store, &api_req),
             Api::ResourceManagerV1 => services::resourcemanager::handle(&mut ctx, store, &api_req, false),
             Api::ResourceManagerV3 => services::resourcemanager::handle(&mut ctx, store, &api_req, true),
+            Api::Compute => services::compute::handle(&mut ctx, store, &api_req),
+            Api::ServiceNetworking => services::servicenetworking::handle(&mut ctx, store, &api_req),
         }
     };
     match result {
@@ -409,6 +423,11 @@ mod tests {
         let r = route("/cloudresourcemanager/v3/projects/p").unwrap();
         assert_eq!((r.api, r.google_path.as_str()), (Api::ResourceManagerV3, "/v3/projects/p"));
         assert_eq!(route("/cloudresourcemanager/v1/projects/p:getIamPolicy").unwrap().api, Api::ResourceManagerV1);
+        let r = route("/compute/v1/projects/p/global/networks/n").unwrap();
+        assert_eq!((r.api, r.rest.as_str(), r.google_path.as_str()), (Api::Compute, "projects/p/global/networks/n", "/compute/v1/projects/p/global/networks/n"));
+        let r = route("/servicenetworking/v1/services/servicenetworking.googleapis.com/connections").unwrap();
+        assert_eq!((r.api, r.google_path.as_str()), (Api::ServiceNetworking, "/v1/services/servicenetworking.googleapis.com/connections"));
+        assert_eq!(route("/v1/services/servicenetworking.googleapis.com/connections").unwrap().api, Api::ServiceNetworking);
         assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());

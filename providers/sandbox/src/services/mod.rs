@@ -12,9 +12,11 @@
 //! `handle(&mut Ctx, &mut Store, &ApiRequest) -> Result<Reply, ApiError>`.
 //! It matches `(method, path segments)` and answers.
 
+pub mod compute;
 pub mod iam;
 pub mod resourcemanager;
 pub mod secretmanager;
+pub mod servicenetworking;
 pub mod serviceusage;
 pub mod storage;
 
@@ -34,6 +36,10 @@ pub enum Api {
     ResourceManagerV1,
     /// Cloud Resource Manager v3.
     ResourceManagerV3,
+    /// Compute Engine v1 (the VPC part).
+    Compute,
+    /// Service Networking v1 (no Discovery document is embedded).
+    ServiceNetworking,
 }
 
 impl Api {
@@ -47,6 +53,8 @@ impl Api {
             Api::Iam => "iam",
             Api::ResourceManagerV1 => "cloudresourcemanager.v1",
             Api::ResourceManagerV3 => "cloudresourcemanager.v3",
+            Api::Compute => "compute",
+            Api::ServiceNetworking => "servicenetworking",
         }
     }
 
@@ -58,6 +66,8 @@ impl Api {
             Api::ServiceUsage => "serviceusage.googleapis.com",
             Api::Iam => "iam.googleapis.com",
             Api::ResourceManagerV1 | Api::ResourceManagerV3 => "cloudresourcemanager.googleapis.com",
+            Api::Compute => "compute.googleapis.com",
+            Api::ServiceNetworking => "servicenetworking.googleapis.com",
         }
     }
 }
@@ -82,6 +92,10 @@ pub struct ApiRequest {
     pub content_type: Option<String>,
     /// The raw body.
     pub body: Vec<u8>,
+    /// Scheme and host the request came in on (`http://127.0.0.1:8765`), for
+    /// the absolute links some APIs answer with (Compute's `selfLink`s);
+    /// empty when the request named no host.
+    pub base_url: String,
 }
 
 impl ApiRequest {
