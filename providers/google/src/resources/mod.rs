@@ -1,7 +1,14 @@
 //! One module per resource type, and the helpers they share: reading
-//! Terraform-shaped JSON, filling the provider's project, and labels merged
-//! with the provider's `default_labels` (provider 5+ semantics).
+//! Terraform-shaped JSON, filling the provider's project, defaults and
+//! prior computed values in a plan, and labels merged with the provider's
+//! `default_labels` (provider 5+ semantics). What the Compute Engine types
+//! share beyond that is in [`compute`].
 
+pub(crate) mod compute;
+pub mod compute_firewall;
+pub mod compute_global_address;
+pub mod compute_network;
+pub mod compute_subnetwork;
 pub mod project_iam;
 pub mod project_iam_binding;
 pub mod project_iam_member;
@@ -9,9 +16,10 @@ pub mod project_service;
 pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
+pub mod service_networking_connection;
 pub mod storage_bucket;
 
-use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
+use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 
@@ -25,6 +33,11 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(service_account::ServiceAccount),
         Box::new(project_iam_member::ProjectIamMember),
         Box::new(project_iam_binding::ProjectIamBinding),
+        Box::new(compute_network::ComputeNetwork),
+        Box::new(compute_subnetwork::ComputeSubnetwork),
+        Box::new(compute_firewall::ComputeFirewall),
+        Box::new(compute_global_address::ComputeGlobalAddress),
+        Box::new(service_networking_connection::ServiceNetworkingConnection),
     ]
 }
 
@@ -92,6 +105,34 @@ pub(crate) fn fill_project(config: &ProviderConfig, prior: Option<&Json>, m: &mu
     Ok(())
 }
 
+/// Plans unset (null) arguments: each takes the prior state's value when
+/// there is one, else its default (`None`: stays unset). For computed
+/// attributes only a read changes, and for arguments whose default the API
+/// decides.
+pub(crate) fn fill_from_prior(prior: Option<&Json>, m: &mut Map<String, Json>, defaults: &[(&str, Option<Json>)]) {
+    for (k, default) in defaults {
+        if m.get(*k).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        match prior.and_then(|p| p.get(*k)).filter(|v| !v.is_null()).or(default.as_ref()) {
+            Some(v) => {
+                m.insert((*k).into(), v.clone());
+            }
+            None => {
+                m.insert((*k).into(), Json::Null);
+            }
+        }
+    }
+}
+
+/// Gives every attribute of `schema` a value in a plan (null when unset),
+/// as a read does, so a plan and a read of the same object are equal.
+pub(crate) fn complete(schema: &TypeSchema, m: &mut Map<String, Json>) {
+    for a in &schema.attributes {
+        m.entry(a.name).or_insert(Json::Null);
+    }
+}
+
 /// The project of a planned or prior object (set by `plan`), else the client's.
 pub(crate) fn project_of<'a>(client: &'a Client, v: &'a Json) -> Result<&'a str, Error> {
     match opt_str(v, "project") {
@@ -108,7 +149,8 @@ pub(crate) fn string_map(v: &Json, key: &str) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn to_json_map(m: &BTreeMap<String, String>) -> Json {
+/// A string map as a JSON object.
+pub(crate) fn to_json_map(m: &BTreeMap<String, String>) -> Json {
     Json::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
 
