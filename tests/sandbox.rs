@@ -170,3 +170,92 @@ fn bucket_blocks_and_bucket_iam_plan_clean_after_apply() {
     assert_ne!(run.code, 0, "{}", run.stdout);
     assert!(run.stderr.contains("google_storage_bucket.site") && run.stderr.contains("locked"), "{}", run.stderr);
 }
+
+/// A VPC stack (network, subnetwork, firewall, private services access).
+const VPC_STACK: &str = r#"
+provider "google" {
+  project = "sandbox-project"
+  region  = "us-central1"
+}
+
+resource "google_project_service" "compute" {
+  service = "compute.googleapis.com"
+}
+
+resource "google_project_service" "servicenetworking" {
+  service = "servicenetworking.googleapis.com"
+}
+
+resource "google_compute_network" "vpc" {
+  name                    = "main"
+  auto_create_subnetworks = false
+  depends_on              = [google_project_service.compute]
+}
+
+resource "google_compute_subnetwork" "apps" {
+  name          = "apps"
+  network       = google_compute_network.vpc.id
+  ip_cidr_range = "CIDR"
+
+  secondary_ip_range {
+    range_name    = "pods"
+    ip_cidr_range = "10.8.0.0/16"
+  }
+}
+
+resource "google_compute_firewall" "ssh" {
+  name          = "allow-ssh"
+  network       = google_compute_network.vpc.name
+  source_ranges = ["35.235.240.0/20"]
+
+  allow {
+    protocol = "tcp"
+    ports    = ["22"]
+  }
+}
+
+resource "google_compute_global_address" "psa" {
+  name          = "psa"
+  purpose       = "VPC_PEERING"
+  address_type  = "INTERNAL"
+  address       = "10.100.0.0"
+  prefix_length = 16
+  network       = google_compute_network.vpc.self_link
+}
+
+resource "google_service_networking_connection" "psa" {
+  network                 = google_compute_network.vpc.id
+  service                 = "servicenetworking.googleapis.com"
+  reserved_peering_ranges = [google_compute_global_address.psa.name]
+  depends_on              = [google_project_service.servicenetworking]
+}
+"#;
+
+#[test]
+fn vpc_stack_applies_widens_in_place_replaces_when_narrowed_and_destroys() {
+    let stack = Stack::new();
+    let write = |cidr: &str| stack.write("main.tf", &VPC_STACK.replace("CIDR", cidr));
+    write("10.0.0.0/24");
+    let out = stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0).stdout;
+    assert!(out.contains("Apply complete! Resources: 7 added"), "{out}");
+    stack.run(&["plan", "-sandbox", "-detailed-exitcode"]).expect(0);
+    let list = stack.run(&["sandbox", "list"]).stdout;
+    for what in ["compute.networks projects/sandbox-project/global/networks/main", "compute.subnetworks ", "compute.firewalls ", "servicenetworking.connections "] {
+        assert!(list.contains(what), "{what} missing from:\n{list}");
+    }
+
+    // Widening the range is an update in place...
+    write("10.0.0.0/22");
+    let out = stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0).stdout;
+    assert!(out.contains("Resources: 0 added, 1 changed, 0 replaced"), "{out}");
+    // ...narrowing it replaces the subnetwork, and says why.
+    write("10.0.0.0/24");
+    let out = stack.run(&["plan", "-sandbox"]).expect(0).stdout;
+    assert!(out.contains("must be replaced") && out.contains("forces replacement"), "{out}");
+    assert!(out.contains("0 to add, 0 to change, 1 to replace, 0 to destroy"), "{out}");
+
+    let out = stack.run(&["destroy", "-sandbox", "-auto-approve"]).expect(0).stdout;
+    assert!(out.contains("Destroy complete! Resources: 7 destroyed."), "{out}");
+    let list = stack.run(&["sandbox", "list"]).stdout;
+    assert!(!list.contains("compute.networks ") && !list.contains("servicenetworking.connections "), "{list}");
+}

@@ -4,7 +4,9 @@
 //! Rules (Terraform's): an argument set in configuration takes that value;
 //! an unset computed attribute keeps its prior value (or is unknown on
 //! create); an unset optional argument is null. Attributes marked
-//! `force_new` that change (or become unknown) force replacement, and then
+//! `force_new` that change (or become unknown) force replacement, as do the
+//! ones the type says it cannot update in place
+//! ([`ResourceType::requires_replace`]), and then
 //! every unset computed attribute is unknown again. `ignore_changes` keeps
 //! prior values for the listed attributes. The type may then adjust the
 //! result ([`ResourceType::plan`]).
@@ -61,6 +63,11 @@ pub fn diff(rtype: &dyn ResourceType, prior: Option<&Value>, config: &Value, int
     for (name, b) in &schema.blocks {
         if b.force_new && !attr(&after, name).equals(attr(prior, name)) {
             replace_paths.push(name.clone());
+        }
+    }
+    for name in rtype.requires_replace(prior, &after) {
+        if !replace_paths.contains(&name) {
+            replace_paths.push(name);
         }
     }
     if !replace_paths.is_empty() || intent.force_replace {
@@ -169,6 +176,41 @@ mod tests {
             ("output", Value::string(input)),
             ("triggers_replace", triggers.map(Value::string).unwrap_or(Value::Null)),
         ])
+    }
+
+    /// A type whose `size` may grow in place but not shrink.
+    struct GrowOnly(Schema);
+
+    impl ResourceType for GrowOnly {
+        fn name(&self) -> &str {
+            "test_grow_only"
+        }
+        fn schema(&self) -> &Schema {
+            &self.0
+        }
+        fn requires_replace(&self, prior: &Value, planned: &Value) -> Vec<String> {
+            match (attr(prior, "size").as_number(), attr(planned, "size").as_number()) {
+                (Some(a), Some(b)) if b < a => vec!["size".to_string()],
+                _ => Vec::new(),
+            }
+        }
+        fn create<'a>(&'a self, planned: &'a Value) -> crate::provider::BoxFuture<'a, Result<Value, crate::provider::ProviderError>> {
+            Box::pin(async move { Ok(planned.clone()) })
+        }
+        fn update<'a>(&'a self, _: &'a Value, planned: &'a Value) -> crate::provider::BoxFuture<'a, Result<Value, crate::provider::ProviderError>> {
+            Box::pin(async move { Ok(planned.clone()) })
+        }
+    }
+
+    #[test]
+    fn a_change_the_type_cannot_make_in_place_replaces() {
+        let t = GrowOnly(Schema::new().attr("size", crate::config::schema::AttrSchema::required(crate::value::Type::Number)));
+        let prior = Value::object([("size", Value::number(10))]);
+        let grow = diff(&t, Some(&prior), &Value::object([("size", Value::number(20))]), &Intent::default()).unwrap();
+        assert_eq!((grow.action, grow.replace_paths.len()), (Action::Update, 0));
+        let shrink = diff(&t, Some(&prior), &Value::object([("size", Value::number(5))]), &Intent::default()).unwrap();
+        assert_eq!(shrink.action, Action::DeleteThenCreate);
+        assert_eq!(shrink.replace_paths, vec!["size".to_string()]);
     }
 
     #[test]

@@ -286,6 +286,14 @@ impl ResourceType for GoogleType {
         Ok(Value::Object(m).mark_if(marked))
     }
 
+    fn requires_replace(&self, prior: &Value, planned: &Value) -> Vec<String> {
+        let reasons = self.inner.replace_reasons(&prior.to_json(), &planned.to_json());
+        for (attr, why) in &reasons {
+            tracing::info!(resource_type = self.inner.type_name(), attr, why = why.as_str(), "replacement needed");
+        }
+        reasons.into_iter().map(|(attr, _)| attr.to_string()).collect()
+    }
+
     fn read<'a>(&'a self, current: &'a Value) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move {
             let client = client()?;

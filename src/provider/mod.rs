@@ -77,6 +77,15 @@ pub trait ResourceType: Send + Sync {
         Ok(proposed)
     }
 
+    /// Attributes of an in-place update that need a replacement after all,
+    /// beyond the schema's `force_new` ones: the type knows the change is
+    /// one its API cannot make in place (a range that would shrink). The
+    /// default is none.
+    fn requires_replace(&self, prior: &Value, planned: &Value) -> Vec<String> {
+        let _ = (prior, planned);
+        Vec::new()
+    }
+
     /// Refreshes: the object as it is now, or `None` if it is gone.
     fn read<'a>(&'a self, current: &'a Value) -> BoxFuture<'a, Result<Option<Value>, ProviderError>> {
         Box::pin(async move { Ok(Some(current.clone())) })

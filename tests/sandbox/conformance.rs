@@ -50,6 +50,15 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// `Ok` when the listing has no `kind` whose name ends in `/{name}`.
+    fn unlisted_named(&self, kind: &str, name: &str) -> Result<(), String> {
+        let tail = format!("/{name}");
+        match self.list.iter().find(|(t, n)| t == kind && n.ends_with(&tail)) {
+            Some((_, n)) => Err(format!("the sandbox still lists {kind} {n}")),
+            None => Ok(()),
+        }
+    }
+
     /// `Ok` when the listing has no `kind` named `name`.
     fn unlisted(&self, kind: &str, name: &str) -> Result<(), String> {
         match self.list.iter().any(|(t, n)| t == kind && n == name) {
@@ -232,6 +241,49 @@ pub const CASES: &[Case] = &[
         import_ignore: &[],
         gone: |p, a| p.unlisted("sqladmin.users", &format!("{}/{}/{}/{}", s(a, "project"), s(a, "instance"), s(a, "host"), s(a, "name"))),
     },
+    Case {
+        ty: "google_compute_network",
+        update: Some("routing_mode"),
+        replace: "name",
+        import_id: |a| s(a, "id").to_string(),
+        import_ignore: &[],
+        gone: |p, a| p.unlisted_named("compute.networks", s(a, "name")),
+    },
+    Case {
+        ty: "google_compute_subnetwork",
+        update: Some("private_ip_google_access"),
+        replace: "ip_cidr_range",
+        import_id: |a| s(a, "id").to_string(),
+        import_ignore: &[],
+        gone: |p, a| p.unlisted_named("compute.subnetworks", s(a, "name")),
+    },
+    Case {
+        ty: "google_compute_firewall",
+        update: Some("source_ranges"),
+        replace: "name",
+        import_id: |a| s(a, "id").to_string(),
+        import_ignore: &[],
+        gone: |p, a| p.unlisted_named("compute.firewalls", s(a, "name")),
+    },
+    Case {
+        ty: "google_compute_global_address",
+        update: Some("labels"),
+        replace: "prefix_length",
+        import_id: |a| s(a, "id").to_string(),
+        import_ignore: &[],
+        gone: |p, a| p.unlisted_named("compute.globaladdresses", s(a, "name")),
+    },
+    Case {
+        ty: "google_service_networking_connection",
+        update: Some("reserved_peering_ranges"),
+        replace: "network",
+        import_id: |a| s(a, "id").to_string(),
+        import_ignore: &[],
+        gone: |p, _| match p.list.iter().find(|(t, _)| t == "servicenetworking.connections") {
+            Some((_, n)) => Err(format!("the sandbox still lists servicenetworking.connections {n}")),
+            None => Ok(()),
+        },
+    },
 ];
 
 /// One `#[test]` per row, so rows run in parallel and fail alone.
@@ -260,6 +312,11 @@ conformance!(
     google_sql_database_instance,
     google_sql_database,
     google_sql_user,
+    google_compute_network,
+    google_compute_subnetwork,
+    google_compute_firewall,
+    google_compute_global_address,
+    google_service_networking_connection,
 );
 
 #[test]

@@ -177,6 +177,15 @@ pub trait GoogleResource: Send + Sync {
         Ok(proposed)
     }
 
+    /// Attributes whose planned change the API cannot make in place although
+    /// the schema lets them change (a subnetwork's range may only grow),
+    /// each with why: the engine plans a replacement for them, as for a
+    /// `force_new` attribute. `planned` may hold nulls for unknown values.
+    fn replace_reasons(&self, prior: &Json, planned: &Json) -> Vec<(&'static str, String)> {
+        let _ = (prior, planned);
+        Vec::new()
+    }
+
     /// The object as Google has it now, or `None` when it is gone.
     fn read<'a>(&'a self, client: &'a Client, state: &'a Json) -> BoxFuture<'a, Result<Option<Json>, Error>>;
 

@@ -31,12 +31,14 @@ pub fn status_operation_error(op: &Json) -> Option<Error> {
         _ => String::new(),
     };
     let reason = errors[0].get("code").and_then(Json::as_str).unwrap_or("OPERATION_ERROR").to_string();
+    // The first error's code is the reason already; later ones keep theirs.
     let message = errors
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let code = e.get("code").and_then(Json::as_str).unwrap_or("");
             let msg = e.get("message").and_then(Json::as_str).unwrap_or("");
-            if code.is_empty() { msg.to_string() } else { format!("{code}: {msg}") }
+            if code.is_empty() || i == 0 { msg.to_string() } else { format!("{code}: {msg}") }
         })
         .collect::<Vec<_>>()
         .join("; ");

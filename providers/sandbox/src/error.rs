@@ -3,7 +3,8 @@
 //! Owns: the JSON shape every Google API uses for an error,
 //! `{"error":{"code","message","status","errors":[{"message","domain","reason"}],"details"?}}`,
 //! and one constructor per kind of error the sandbox answers (400, 401, 403,
-//! 404, 409, 412, 429, 500, 503). `Retry-After` is carried here too.
+//! 404, 409, 412, 429, 500, 503), plus Compute Engine's variant of the shape
+//! (no `status`, its own reasons). `Retry-After` is carried here too.
 //!
 //! Does not own: when an error happens (the services and the server decide)
 //! nor how the reply is written to the wire (`server.rs`).
@@ -15,7 +16,8 @@ use serde_json::{json, Value};
 pub struct ApiError {
     /// HTTP status code.
     pub code: u16,
-    /// The canonical status name: `NOT_FOUND`, `PERMISSION_DENIED`...
+    /// The canonical status name: `NOT_FOUND`, `PERMISSION_DENIED`...; empty
+    /// for Compute Engine's errors, which carry none.
     pub status: &'static str,
     pub message: String,
     /// `errors[0].reason`: `notFound`, `conflict`...
@@ -153,6 +155,13 @@ impl ApiError {
         ApiError::new(500, "INTERNAL", "backendError", message)
     }
 
+    /// An error as Compute Engine writes it: no canonical `status`, and its
+    /// own reasons (`alreadyExists`, `resourceInUseByAnotherResource`,
+    /// `conditionNotMet`...).
+    pub fn compute(code: u16, reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(code, "", reason, message)
+    }
+
     /// 405-style answer Google gives to a path it knows with a verb it does
     /// not: it says 404 for unknown URLs, so does the sandbox.
     pub fn unknown_route(method: &str, path: &str) -> ApiError {
@@ -164,9 +173,11 @@ impl ApiError {
         let mut error = json!({
             "code": self.code,
             "message": self.message,
-            "status": self.status,
             "errors": [{ "message": self.message, "domain": self.domain, "reason": self.reason }],
         });
+        if !self.status.is_empty() {
+            error["status"] = json!(self.status);
+        }
         if !self.details.is_empty() {
             error["details"] = Value::Array(self.details.clone());
         }
@@ -192,6 +203,9 @@ mod tests {
         assert_eq!(b["error"]["errors"][0]["reason"], "notFound");
         assert_eq!(b["error"]["errors"][0]["domain"], "global");
         assert!(b["error"].get("details").is_none());
+        let c = ApiError::compute(409, "alreadyExists", "The resource 'x' already exists").body();
+        assert!(c["error"].get("status").is_none());
+        assert_eq!(c["error"]["errors"][0]["reason"], "alreadyExists");
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! | Resource Manager v1 | `https://cloudresourcemanager.googleapis.com/v1/` | `http://ADDR/cloudresourcemanager/v1/` |
 //! | Resource Manager v3 | `https://cloudresourcemanager.googleapis.com/v3/` | `http://ADDR/cloudresourcemanager/v3/` |
 //! | Cloud SQL Admin v1beta4 | `https://sqladmin.googleapis.com/sql/v1beta4/` | `http://ADDR/sql/v1beta4/` |
+//! | Compute Engine | `https://compute.googleapis.com/compute/v1/` | `http://ADDR/compute/v1/` |
+//! | Service Networking | `https://servicenetworking.googleapis.com/v1/` | `http://ADDR/servicenetworking/v1/` |
 //!
 //! APIs whose Google paths start with `/v1/` share that prefix, so the
 //! sandbox also takes `/{api}/v1/...`; a client points each service at
@@ -29,11 +31,13 @@
 //! it would append to Google's base URL. Bare `/v1/...` works too, routed by
 //! what the path names (`secrets`, `services`, `operations`,
 //! `serviceAccounts`, `repositories`; `projects/p` and `projects/p:verb` are
-//! Resource Manager), and so does bare `/v3/projects/...` (Resource Manager
+//! Resource Manager; a leading `services/` is Service Networking), and so does bare `/v3/projects/...` (Resource Manager
 //! v3). A long-running operation named `operations/x` is polled at
 //! `GET {base}v1/operations/x`; one named
 //! `projects/p/locations/l/operations/x` (Artifact Registry) at
 //! `GET {base}v1/projects/p/locations/l/operations/x`.
+//! Compute's operations are its own (`compute#operation`), polled through
+//! their `selfLink`, which points at the sandbox.
 //!
 //! # What a request goes through
 //!
@@ -162,10 +166,12 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// `("secretmanager.secrets", "projects/123/secrets/s")`. Types are the
 /// store's collections and include `longrunning.operations`,
 /// `cloudresourcemanager.projects`, `cloudresourcemanager.policies`,
-/// `iam.serviceaccounts`, `artifactregistry.repositories` and
+/// `iam.serviceaccounts`, `artifactregistry.repositories`,
 /// `sqladmin.instances` (with `sqladmin.databases`, `sqladmin.users`,
-/// `sqladmin.operations`). Empty when there is nothing (or no
-/// directory).
+/// `sqladmin.operations`), `compute.networks`, `compute.subnetworks`,
+/// `compute.firewalls`, `compute.globaladdresses`, `compute.routes`,
+/// `compute.operations` and `servicenetworking.connections`. Empty when
+/// there is nothing (or no directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)
 }

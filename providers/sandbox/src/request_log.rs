@@ -101,7 +101,9 @@ fn redact(v: &mut Value) {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 if SECRET_FIELDS.contains(&k.as_str()) && x.is_string() {
-                    *x = Value::String("<redacted>".into());
+                    // Base64 of "redacted": still a valid value where the
+                    // field is bytes (a secret's payload).
+                    *x = Value::String("cmVkYWN0ZWQ=".into());
                 } else {
                     redact(x);
                 }
@@ -160,7 +162,15 @@ pub fn verdict(entries: &[Entry]) -> Result<(), String> {
     Err(format!("{} of {} requests break Google's Discovery documents:\n{}", problems.len(), entries.len(), problems.join("\n")))
 }
 
+/// APIs whose Discovery document Google does not publish in the set the
+/// sandbox embeds: their requests are checked by their service's own
+/// hand-written validation only.
+const WITHOUT_DISCOVERY: &[&str] = &["/servicenetworking/", "/v1/services/"];
+
 fn check_one(discovery: &Discovery, e: &Entry) -> Vec<String> {
+    if WITHOUT_DISCOVERY.iter().any(|p| e.path.starts_with(p)) {
+        return Vec::new();
+    }
     let Some(m) = discovery.find(&e.method, &e.path) else {
         return vec!["no Discovery method has this HTTP method and path".to_string()];
     };
@@ -219,6 +229,7 @@ mod tests {
         e.set_body(br#"{"name":"u","password":"S3cret","payload":{"data":"c2VjcmV0"},"settings":{"tier":"t"}}"#);
         let text = serde_json::to_string(&e).unwrap();
         assert!(!text.contains("S3cret") && !text.contains("c2VjcmV0"), "{text}");
+        assert_eq!(e.body.as_ref().unwrap()["password"], "cmVkYWN0ZWQ=");
         assert_eq!(e.body.as_ref().unwrap()["settings"]["tier"], "t");
         e.set_body(b"password=S3cret");
         assert!(!serde_json::to_string(&e).unwrap().contains("S3cret"));

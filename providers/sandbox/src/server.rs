@@ -13,15 +13,17 @@
 //!
 //! Routing (see the crate documentation for the client's view):
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
+//!   `/compute/v1/...` → Compute Engine (Google's own paths, as Storage's);
 //! - `/sql/v1beta4/...` → Cloud SQL Admin (Google's own path);
 //! - `/{api}/v1/...` with `api` one of `artifactregistry`, `secretmanager`,
-//!   `serviceusage`, `iam`, `cloudresourcemanager` (also
+//!   `serviceusage`, `iam`, `servicenetworking`, `cloudresourcemanager` (also
 //!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
 //!   uses: one base URL per service);
 //! - `/v1/...` → the API whose paths these are (`.../secrets...` is Secret
 //!   Manager, `.../services...` and `operations/...` are Service Usage,
 //!   `projects/p/serviceAccounts...` is IAM, `projects/p/locations/l/repositories...`
-//!   is Artifact Registry, `projects/p` and `projects/p:verb` are Resource
+//!   is Artifact Registry, `services/...` is Service Networking, `projects/p`
+//!   and `projects/p:verb` are Resource
 //!   Manager v1); `/v3/projects/...` → Resource Manager v3. A location's
 //!   operations (`/v1/projects/p/locations/l/operations/x`) have the same
 //!   path in several APIs and are answered only under `/{api}/v1/`.
@@ -192,9 +194,13 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/sql/v1beta4/") {
         return make(Api::SqlAdmin, false, rest, path.to_string());
     }
+    if let Some(rest) = path.strip_prefix("/compute/v1/") {
+        return make(Api::Compute, false, rest, path.to_string());
+    }
     for (prefix, api, version) in [
         ("/artifactregistry/v1/", Api::ArtifactRegistry, "v1"),
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
+        ("/servicenetworking/v1/", Api::ServiceNetworking, "v1"),
         ("/serviceusage/v1/", Api::ServiceUsage, "v1"),
         ("/iam/v1/", Api::Iam, "v1"),
         ("/cloudresourcemanager/v1/", Api::ResourceManagerV1, "v1"),
@@ -221,6 +227,8 @@ fn route(path: &str) -> Option<Route> {
         Api::ArtifactRegistry
     } else if has("secrets") {
         Api::SecretManager
+    } else if segs.first() == Some(&"services") {
+        Api::ServiceNetworking
     } else {
         return None;
     };
@@ -235,7 +243,9 @@ fn segments(api: Api, rest: &str) -> (Vec<String>, Option<String>) {
         segs.pop();
     }
     let mut verb = None;
-    if api != Api::Storage {
+    // Cloud Storage object names may hold `:`; Compute has no verbs (its
+    // custom methods are path segments: `.../expandIpCidrRange`).
+    if api != Api::Storage && api != Api::Compute {
         if let Some(last) = segs.last_mut() {
             if let Some((name, v)) = last.rsplit_once(':') {
                 verb = Some(v.to_string());
@@ -301,6 +311,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
     let authorized = authorized(req.headers().get(header::AUTHORIZATION));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let base_url = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(|h| format!("http://{h}")).unwrap_or_default();
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b.to_vec(),
         Err(_) => return error_response(&ApiError::bad_request(format!("The request body is larger than {MAX_BODY} bytes."))),
@@ -321,7 +332,18 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
         return error_response(&e);
     }
     let (segments, verb) = segments(route.api, &route.rest);
-    let api_req = ApiRequest { api: route.api, method: method.to_string(), upload: route.upload, segments, verb, query, content_type, body, host };
+    let api_req = ApiRequest {
+        api: route.api,
+        method: method.to_string(),
+        upload: route.upload,
+        segments,
+        verb,
+        query,
+        content_type,
+        body,
+        host,
+        base_url,
+    };
 
     let result = {
         let mut world = lock(&shared.world);
@@ -336,6 +358,8 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
             Api::ResourceManagerV1 => services::resourcemanager::handle(&mut ctx, store, &api_req, false),
             Api::ResourceManagerV3 => services::resourcemanager::handle(&mut ctx, store, &api_req, true),
             Api::SqlAdmin => services::sqladmin::handle(&mut ctx, store, &api_req),
+            Api::Compute => services::compute::handle(&mut ctx, store, &api_req),
+            Api::ServiceNetworking => services::servicenetworking::handle(&mut ctx, store, &api_req),
         }
     };
     match result {
@@ -452,6 +476,11 @@ mod tests {
         assert!(route("/v1/projects/p/locations/us/operations/o").is_none());
         let r = route("/sql/v1beta4/projects/p/instances/i").unwrap();
         assert_eq!((r.api, r.rest.as_str(), r.google_path.as_str()), (Api::SqlAdmin, "projects/p/instances/i", "/sql/v1beta4/projects/p/instances/i"));
+        let r = route("/compute/v1/projects/p/global/networks/n").unwrap();
+        assert_eq!((r.api, r.rest.as_str(), r.google_path.as_str()), (Api::Compute, "projects/p/global/networks/n", "/compute/v1/projects/p/global/networks/n"));
+        let r = route("/servicenetworking/v1/services/servicenetworking.googleapis.com/connections").unwrap();
+        assert_eq!((r.api, r.google_path.as_str()), (Api::ServiceNetworking, "/v1/services/servicenetworking.googleapis.com/connections"));
+        assert_eq!(route("/v1/services/servicenetworking.googleapis.com/connections").unwrap().api, Api::ServiceNetworking);
         assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());

@@ -2,7 +2,8 @@
 //! Terraform-shaped JSON, filling the provider's project, keeping computed
 //! values from the prior state, parsing import IDs by their formats, and
 //! labels merged with the provider's `default_labels` (provider 5+
-//! semantics).
+//! semantics). What the Compute Engine types share beyond that is in
+//! [`compute`].
 //!
 //! IAM types are generic over where the policy lives: `iam.rs` (policy
 //! edits and the read-modify-write), `iam_member.rs` and `iam_binding.rs`
@@ -11,6 +12,11 @@
 //! target (`storage_bucket_iam_member.rs`...).
 
 pub mod artifact_registry_repository;
+pub(crate) mod compute;
+pub mod compute_firewall;
+pub mod compute_global_address;
+pub mod compute_network;
+pub mod compute_subnetwork;
 pub mod iam;
 pub mod iam_binding;
 pub mod iam_member;
@@ -21,6 +27,7 @@ pub mod project_service;
 pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
+pub mod service_networking_connection;
 pub mod sql;
 pub mod sql_database;
 pub mod sql_database_instance;
@@ -31,7 +38,7 @@ pub mod storage_bucket_iam_binding;
 pub mod storage_bucket_iam_member;
 
 use crate::client::{NO_LOCATION, NO_PROJECT};
-use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSpec};
+use crate::{AttrSpec, Client, Error, GoogleResource, Json, ProviderConfig, TypeSchema, TypeSpec};
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
 
@@ -51,6 +58,11 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(sql_database_instance::SqlDatabaseInstance),
         Box::new(sql_database::SqlDatabase),
         Box::new(sql_user::SqlUser),
+        Box::new(compute_network::ComputeNetwork),
+        Box::new(compute_subnetwork::ComputeSubnetwork),
+        Box::new(compute_firewall::ComputeFirewall),
+        Box::new(compute_global_address::ComputeGlobalAddress),
+        Box::new(service_networking_connection::ServiceNetworkingConnection),
     ]
 }
 
@@ -178,6 +190,34 @@ pub(crate) fn fill_project(config: &ProviderConfig, prior: Option<&Json>, m: &mu
 /// prior state on update): regional and multi-regional types.
 pub(crate) fn fill_location(config: &ProviderConfig, prior: Option<&Json>, m: &mut Map<String, Json>) -> Result<(), String> {
     fill_from(m, "location", prior, config.region.as_ref(), NO_LOCATION)
+}
+
+/// Plans unset (null) arguments: each takes the prior state's value when
+/// there is one, else its default (`None`: stays unset). For computed
+/// attributes only a read changes, and for arguments whose default the API
+/// decides.
+pub(crate) fn fill_from_prior(prior: Option<&Json>, m: &mut Map<String, Json>, defaults: &[(&str, Option<Json>)]) {
+    for (k, default) in defaults {
+        if m.get(*k).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        match prior.and_then(|p| p.get(*k)).filter(|v| !v.is_null()).or(default.as_ref()) {
+            Some(v) => {
+                m.insert((*k).into(), v.clone());
+            }
+            None => {
+                m.insert((*k).into(), Json::Null);
+            }
+        }
+    }
+}
+
+/// Gives every attribute of `schema` a value in a plan (null when unset),
+/// as a read does, so a plan and a read of the same object are equal.
+pub(crate) fn complete(schema: &TypeSchema, m: &mut Map<String, Json>) {
+    for a in &schema.attributes {
+        m.entry(a.name).or_insert(Json::Null);
+    }
 }
 
 /// The project of a planned or prior object (set by `plan`), else the client's.

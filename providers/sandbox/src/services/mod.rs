@@ -13,10 +13,12 @@
 //! It matches `(method, path segments)` and answers.
 
 pub mod artifactregistry;
+pub mod compute;
 pub mod iam;
 pub mod policy;
 pub mod resourcemanager;
 pub mod secretmanager;
+pub mod servicenetworking;
 pub mod serviceusage;
 pub mod sqladmin;
 pub mod storage;
@@ -40,6 +42,10 @@ pub enum Api {
     ResourceManagerV3,
     /// Cloud SQL Admin v1beta4.
     SqlAdmin,
+    /// Compute Engine v1 (the VPC part).
+    Compute,
+    /// Service Networking v1 (no Discovery document is embedded).
+    ServiceNetworking,
 }
 
 impl Api {
@@ -55,6 +61,8 @@ impl Api {
             Api::ResourceManagerV1 => "cloudresourcemanager.v1",
             Api::ResourceManagerV3 => "cloudresourcemanager.v3",
             Api::SqlAdmin => "sqladmin",
+            Api::Compute => "compute",
+            Api::ServiceNetworking => "servicenetworking",
         }
     }
 
@@ -68,6 +76,8 @@ impl Api {
             Api::Iam => "iam.googleapis.com",
             Api::ResourceManagerV1 | Api::ResourceManagerV3 => "cloudresourcemanager.googleapis.com",
             Api::SqlAdmin => "sqladmin.googleapis.com",
+            Api::Compute => "compute.googleapis.com",
+            Api::ServiceNetworking => "servicenetworking.googleapis.com",
         }
     }
 }
@@ -95,6 +105,10 @@ pub struct ApiRequest {
     /// The `Host` header (`127.0.0.1:8765`): links a client must follow,
     /// such as a Cloud SQL operation's `selfLink`, point back here.
     pub host: Option<String>,
+    /// Scheme and host the request came in on (`http://127.0.0.1:8765`), for
+    /// the absolute links some APIs answer with (Compute's `selfLink`s);
+    /// empty when the request named no host.
+    pub base_url: String,
 }
 
 impl ApiRequest {
