@@ -4,6 +4,9 @@
 //!
 //! 1. create (`create.tf`, with `common.tf` as in every step); the next
 //!    plan is clean (no perpetual diff);
+//!    1b. drift: the object's record is removed from the sandbox's data
+//!    behind cairn's back; the next plan notes the change outside cairn and
+//!    creates it again; apply converges;
 //! 2. `update.tf` plans `~ <argument>` in place, applies, plans clean;
 //! 3. `replace.tf` (`create.tf` with one argument changed) plans a
 //!    replacement naming the argument that forces it, applies, plans clean;
@@ -34,6 +37,12 @@ pub struct Case {
     /// an import may update them from their defaults to the configured
     /// values, with no API call: Terraform's `ImportStateVerifyIgnore`.
     pub import_ignore: &'static [&'static str],
+    /// Drift: the sandbox collection holding the object, and the last
+    /// segment of its key there, from its state attributes. The test removes
+    /// that record behind cairn's back; the next plan must create the object
+    /// again. `None` where a record holds more than the object (an IAM policy
+    /// holds every grant; drift of those is tested in `faults.rs`).
+    pub drift: Option<(&'static str, fn(&Value) -> String)>,
     /// After destroy: `Err(why)` when the sandbox still holds the object
     /// with these state attributes.
     pub gone: fn(&Probe, &Value) -> Result<(), String>,
@@ -130,6 +139,7 @@ pub const CASES: &[Case] = &[
         update: Some("disable_dependent_services"),
         replace: "service",
         import_id: |a| format!("{}/{}", s(a, "project"), s(a, "service")),
+        drift: None,
         import_ignore: &[],
         // Disabled on destroy only when asked (`disable_on_destroy`, unset =
         // false as in Google provider 7); otherwise forgotten, still enabled.
@@ -148,6 +158,7 @@ pub const CASES: &[Case] = &[
         update: Some("labels"),
         replace: "location",
         import_id: |a| s(a, "name").to_string(),
+        drift: Some(("storage.buckets", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| absent(&p.addr, &format!("/storage/v1/b/{}", s(a, "name")), None),
     },
@@ -156,6 +167,7 @@ pub const CASES: &[Case] = &[
         update: Some("labels"),
         replace: "replication",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("secretmanager.secrets", |a| s(a, "secret_id").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("secretmanager.secrets", s(a, "name")),
     },
@@ -166,6 +178,7 @@ pub const CASES: &[Case] = &[
         // Terraform's documented form, with the project's ID (the `name`
         // Google gives has its number).
         import_id: |a| format!("{}/versions/{}", s(a, "secret"), s(a, "version")),
+        drift: Some(("secretmanager.versions", |a| s(a, "version").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("secretmanager.versions", s(a, "name")),
     },
@@ -174,6 +187,7 @@ pub const CASES: &[Case] = &[
         update: Some("display_name"),
         replace: "account_id",
         import_id: |a| s(a, "name").to_string(),
+        drift: Some(("iam.serviceaccounts", |a| s(a, "email").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("iam.serviceaccounts", s(a, "name")),
     },
@@ -182,6 +196,7 @@ pub const CASES: &[Case] = &[
         update: None,
         replace: "role",
         import_id: |a| format!("{} {} {}", s(a, "project"), s(a, "role"), s(a, "member")),
+        drift: None,
         import_ignore: &[],
         gone: |p, a| not_in_policy(&p.addr, s(a, "project"), s(a, "role"), Some(s(a, "member"))),
     },
@@ -190,6 +205,7 @@ pub const CASES: &[Case] = &[
         update: Some("members"),
         replace: "role",
         import_id: |a| format!("{} {}", s(a, "project"), s(a, "role")),
+        drift: None,
         import_ignore: &[],
         gone: |p, a| not_in_policy(&p.addr, s(a, "project"), s(a, "role"), None),
     },
@@ -198,6 +214,7 @@ pub const CASES: &[Case] = &[
         update: Some("description"),
         replace: "format",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("artifactregistry.repositories", |a| s(a, "repository_id").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("artifactregistry.repositories", s(a, "id")),
     },
@@ -206,6 +223,7 @@ pub const CASES: &[Case] = &[
         update: None,
         replace: "role",
         import_id: |a| format!("{} {} {}", s(a, "bucket"), s(a, "role"), s(a, "member")),
+        drift: None,
         import_ignore: &[],
         gone: |p, a| not_in_bucket_policy(&p.addr, s(a, "bucket"), s(a, "role"), Some(s(a, "member"))),
     },
@@ -214,6 +232,7 @@ pub const CASES: &[Case] = &[
         update: Some("members"),
         replace: "role",
         import_id: |a| format!("{} {}", s(a, "bucket"), s(a, "role")),
+        drift: None,
         import_ignore: &[],
         gone: |p, a| not_in_bucket_policy(&p.addr, s(a, "bucket"), s(a, "role"), None),
     },
@@ -222,6 +241,7 @@ pub const CASES: &[Case] = &[
         update: Some("settings"),
         replace: "database_version",
         import_id: |a| format!("{}/{}", s(a, "project"), s(a, "name")),
+        drift: Some(("sqladmin.instances", |a| s(a, "name").to_string())),
         import_ignore: &["deletion_protection"],
         gone: |p, a| p.unlisted("sqladmin.instances", &format!("{}/{}", s(a, "project"), s(a, "name"))),
     },
@@ -230,6 +250,7 @@ pub const CASES: &[Case] = &[
         update: Some("collation"),
         replace: "name",
         import_id: |a| format!("{}/{}/{}", s(a, "project"), s(a, "instance"), s(a, "name")),
+        drift: Some(("sqladmin.databases", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("sqladmin.databases", &format!("{}/{}/{}", s(a, "project"), s(a, "instance"), s(a, "name"))),
     },
@@ -238,6 +259,7 @@ pub const CASES: &[Case] = &[
         update: Some("password"),
         replace: "name",
         import_id: |a| format!("{}/{}/{}", s(a, "project"), s(a, "instance"), s(a, "name")),
+        drift: Some(("sqladmin.users", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted("sqladmin.users", &format!("{}/{}/{}/{}", s(a, "project"), s(a, "instance"), s(a, "host"), s(a, "name"))),
     },
@@ -246,6 +268,7 @@ pub const CASES: &[Case] = &[
         update: Some("routing_mode"),
         replace: "name",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("compute.networks", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted_named("compute.networks", s(a, "name")),
     },
@@ -254,6 +277,7 @@ pub const CASES: &[Case] = &[
         update: Some("private_ip_google_access"),
         replace: "ip_cidr_range",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("compute.subnetworks", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted_named("compute.subnetworks", s(a, "name")),
     },
@@ -262,6 +286,7 @@ pub const CASES: &[Case] = &[
         update: Some("source_ranges"),
         replace: "name",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("compute.firewalls", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted_named("compute.firewalls", s(a, "name")),
     },
@@ -270,6 +295,7 @@ pub const CASES: &[Case] = &[
         update: Some("labels"),
         replace: "prefix_length",
         import_id: |a| s(a, "id").to_string(),
+        drift: Some(("compute.globaladdresses", |a| s(a, "name").to_string())),
         import_ignore: &[],
         gone: |p, a| p.unlisted_named("compute.globaladdresses", s(a, "name")),
     },
@@ -278,6 +304,7 @@ pub const CASES: &[Case] = &[
         update: Some("reserved_peering_ranges"),
         replace: "network",
         import_id: |a| s(a, "id").to_string(),
+        drift: None,
         import_ignore: &[],
         gone: |p, _| match p.list.iter().find(|(t, _)| t == "servicenetworking.connections") {
             Some((_, n)) => Err(format!("the sandbox still lists servicenetworking.connections {n}")),
@@ -333,6 +360,21 @@ fn every_google_type_has_a_row() {
     );
 }
 
+/// Removes the one record of `collection` whose key is `last` or ends in
+/// `/{last}` from the sandbox's data, as someone deleting the object outside
+/// cairn would.
+fn remove_record(data: &std::path::Path, collection: &str, last: &str) {
+    let path = data.join(format!("{collection}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut file: Value = serde_json::from_str(&text).unwrap();
+    let records = file["records"].as_object_mut().unwrap_or_else(|| panic!("{}: no records", path.display()));
+    let tail = format!("/{last}");
+    let keys: Vec<String> = records.keys().filter(|k| *k == last || k.ends_with(&tail)).cloned().collect();
+    assert_eq!(keys.len(), 1, "{collection}: records matching {last:?}: {keys:?} of {:?}", records.keys().collect::<Vec<_>>());
+    records.remove(&keys[0]);
+    std::fs::write(&path, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
+}
+
 fn case(ty: &str) -> &'static Case {
     CASES.iter().find(|c| c.ty == ty).unwrap_or_else(|| panic!("no conformance row for {ty}"))
 }
@@ -356,6 +398,19 @@ fn run(ty: &str) {
     stack.use_config(&step(ty, "create"));
     stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0);
     plan(&stack, 0);
+
+    // 1b. Drift: the object removed behind cairn's back is created again.
+    if let Some((collection, last)) = case.drift {
+        let attrs = crate::support::attributes(&stack.state(), &addr);
+        remove_record(&stack.sandbox_data(), collection, &last(&attrs));
+        let out = plan(&stack, 2);
+        assert!(out.contains("Objects have changed outside of cairn"), "{out}");
+        let actions = out.split("will perform the following actions:").nth(1).unwrap_or_default();
+        let block = plan_block(actions, &addr);
+        assert!(block.first().is_some_and(|h| h.ends_with("will be created")), "{addr} removed in the sandbox is not planned for creation:\n{out}");
+        stack.run(&["apply", "-sandbox", "-auto-approve"]).expect(0);
+        plan(&stack, 0);
+    }
 
     // 2. Update in place.
     match case.update {
