@@ -311,6 +311,15 @@ pub const CASES: &[Case] = &[
             None => Ok(()),
         },
     },
+    Case {
+        ty: "google_redis_instance",
+        update: Some("memory_size_gb"),
+        replace: "tier",
+        import_id: |a| s(a, "id").to_string(),
+        drift: Some(("redis.instances", |a| s(a, "name").to_string())),
+        import_ignore: &[],
+        gone: |p, a| p.unlisted_named("redis.instances", s(a, "name")),
+    },
 ];
 
 /// One `#[test]` per row, so rows run in parallel and fail alone.
@@ -344,6 +353,7 @@ conformance!(
     google_compute_firewall,
     google_compute_global_address,
     google_service_networking_connection,
+    google_redis_instance,
 );
 
 #[test]

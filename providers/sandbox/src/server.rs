@@ -16,13 +16,14 @@
 //!   `/compute/v1/...` → Compute Engine (Google's own paths, as Storage's);
 //! - `/sql/v1beta4/...` → Cloud SQL Admin (Google's own path);
 //! - `/{api}/v1/...` with `api` one of `artifactregistry`, `secretmanager`,
-//!   `serviceusage`, `iam`, `servicenetworking`, `cloudresourcemanager` (also
+//!   `serviceusage`, `iam`, `servicenetworking`, `redis`, `cloudresourcemanager` (also
 //!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
 //!   uses: one base URL per service);
 //! - `/v1/...` → the API whose paths these are (`.../secrets...` is Secret
 //!   Manager, `.../services...` and `operations/...` are Service Usage,
 //!   `projects/p/serviceAccounts...` is IAM, `projects/p/locations/l/repositories...`
-//!   is Artifact Registry, `services/...` is Service Networking, `projects/p`
+//!   is Artifact Registry, `projects/p/locations/l/instances...` is
+//!   Memorystore for Redis, `services/...` is Service Networking, `projects/p`
 //!   and `projects/p:verb` are Resource
 //!   Manager v1); `/v3/projects/...` → Resource Manager v3. A location's
 //!   operations (`/v1/projects/p/locations/l/operations/x`) have the same
@@ -201,6 +202,7 @@ fn route(path: &str) -> Option<Route> {
         ("/artifactregistry/v1/", Api::ArtifactRegistry, "v1"),
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
         ("/servicenetworking/v1/", Api::ServiceNetworking, "v1"),
+        ("/redis/v1/", Api::Redis, "v1"),
         ("/serviceusage/v1/", Api::ServiceUsage, "v1"),
         ("/iam/v1/", Api::Iam, "v1"),
         ("/cloudresourcemanager/v1/", Api::ResourceManagerV1, "v1"),
@@ -225,6 +227,8 @@ fn route(path: &str) -> Option<Route> {
         Api::Iam
     } else if in_project && segs.get(2) == Some(&"locations") && segs.get(4).is_some_and(|s| *s == "repositories" || s.starts_with("repositories:")) {
         Api::ArtifactRegistry
+    } else if in_project && segs.get(2) == Some(&"locations") && segs.get(4) == Some(&"instances") {
+        Api::Redis
     } else if has("secrets") {
         Api::SecretManager
     } else if segs.first() == Some(&"services") {
@@ -360,6 +364,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
             Api::SqlAdmin => services::sqladmin::handle(&mut ctx, store, &api_req),
             Api::Compute => services::compute::handle(&mut ctx, store, &api_req),
             Api::ServiceNetworking => services::servicenetworking::handle(&mut ctx, store, &api_req),
+            Api::Redis => services::redis::handle(&mut ctx, store, &api_req),
         }
     };
     match result {

@@ -24,6 +24,7 @@ pub mod project_iam;
 pub mod project_iam_binding;
 pub mod project_iam_member;
 pub mod project_service;
+pub mod redis_instance;
 pub mod secret_manager_secret;
 pub mod secret_manager_secret_version;
 pub mod service_account;
@@ -63,6 +64,7 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(compute_firewall::ComputeFirewall),
         Box::new(compute_global_address::ComputeGlobalAddress),
         Box::new(service_networking_connection::ServiceNetworkingConnection),
+        Box::new(redis_instance::RedisInstance),
     ]
 }
 

@@ -35,7 +35,8 @@
 //! `projects/{projectId}/locations/{location}/operations/{id}`.
 
 use super::{
-    duration_json, duration_nanos, list_reply, page, resolve_project, serviceusage, valid_label_key, ApiRequest, Ctx, Project, Reply,
+    duration_json, duration_nanos, list_reply, page, resolve_project, serviceusage, valid_label_key, valid_location, ApiRequest, Ctx, Project,
+    Reply,
 };
 use crate::error::ApiError;
 use crate::operation;
@@ -126,14 +127,6 @@ pub fn handle(ctx: &mut Ctx, store: &mut Store, req: &ApiRequest) -> Result<Repl
         ("GET", ["operations", id], None) => Ok(Reply::Json(operation::get(store, &parent.operation_name(id), ctx.now_ms)?)),
         _ => Err(ApiError::unknown_route(&req.method, &req.segments.join("/"))),
     }
-}
-
-/// A region or multi-region: lowercase letters, digits and hyphens.
-fn valid_location(l: &str) -> bool {
-    (1..=63).contains(&l.len())
-        && l.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !l.ends_with('-')
 }
 
 /// 1 to 63 lowercase letters, digits and hyphens, starting with a letter

@@ -16,6 +16,7 @@ pub mod artifactregistry;
 pub mod compute;
 pub mod iam;
 pub mod policy;
+pub mod redis;
 pub mod resourcemanager;
 pub mod secretmanager;
 pub mod servicenetworking;
@@ -46,6 +47,8 @@ pub enum Api {
     Compute,
     /// Service Networking v1 (no Discovery document is embedded).
     ServiceNetworking,
+    /// Memorystore for Redis v1.
+    Redis,
 }
 
 impl Api {
@@ -63,6 +66,7 @@ impl Api {
             Api::SqlAdmin => "sqladmin",
             Api::Compute => "compute",
             Api::ServiceNetworking => "servicenetworking",
+            Api::Redis => "redis",
         }
     }
 
@@ -78,6 +82,7 @@ impl Api {
             Api::SqlAdmin => "sqladmin.googleapis.com",
             Api::Compute => "compute.googleapis.com",
             Api::ServiceNetworking => "servicenetworking.googleapis.com",
+            Api::Redis => "redis.googleapis.com",
         }
     }
 }
@@ -252,6 +257,16 @@ pub fn valid_project_id(id: &str) -> bool {
     let chars_ok = id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let starts = id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     len_ok && chars_ok && starts && !id.ends_with('-')
+}
+
+/// A location id (a region, a multi-region, a resource id of the same
+/// form): 1 to 63 lowercase letters, digits and hyphens, starting with a
+/// letter and not ending with a hyphen.
+pub fn valid_location(l: &str) -> bool {
+    (1..=63).contains(&l.len())
+        && l.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !l.ends_with('-')
 }
 
 /// Google's rule for label keys: 1 to 63 lowercase letters, digits, `-`
