@@ -3,7 +3,7 @@
 //!
 //! drongo (`pip install drongo`, pinned in `scripts/test.sh`, which installs
 //! it into `target/peer-venv` and exports `CAIRN_DRONGO`) serves Cloud
-//! Storage and Secret Manager at Google's own paths on one port
+//! Storage, Secret Manager and Memorystore at Google's own paths on one port
 //! (`/storage/v1/b`, `/v1/projects/p/secrets`), which is what
 //! `CAIRN_GOOGLE_ENDPOINT` sends. It has no Service Usage, so the stack
 //! enables no API. Without `CAIRN_DRONGO` the test says so and passes.
@@ -184,4 +184,38 @@ resource "google_secret_manager_secret_version" "v" {{
     stack.run_env(&["plan", "-detailed-exitcode"], &env).expect(0);
     stack.run_env(&["destroy", "-auto-approve"], &env).expect(0);
     assert_eq!(drongo.get("/storage/v1/b/peer-project-custom").status, 404);
+}
+
+#[test]
+fn drongo_memorystore_applies_resizes_in_place_plans_clean_and_destroys() {
+    let Some(program) = std::env::var("CAIRN_DRONGO").ok().filter(|p| !p.is_empty()) else {
+        eprintln!("note: CAIRN_DRONGO is not set; skipping the drongo peer test (scripts/test.sh installs drongo)");
+        return;
+    };
+    let drongo = start_drongo(&program);
+    let stack = Stack::new();
+    let config = |gb: u32| {
+        format!(
+            "provider \"google\" {{\n  project = \"{PROJECT}\"\n  region  = \"europe-west1\"\n}}\n\n\
+             resource \"google_redis_instance\" \"cache\" {{\n  name           = \"cache\"\n  memory_size_gb = {gb}\n\n  labels = {{\n    team = \"data\"\n  }}\n}}\n"
+        )
+    };
+    let endpoint = format!("http://{}", drongo.addr);
+    let env = [("CAIRN_GOOGLE_ENDPOINT", endpoint.as_str()), ("GOOGLE_OAUTH_ACCESS_TOKEN", "peer-token")];
+    let instances = format!("/v1/projects/{PROJECT}/locations/europe-west1/instances");
+
+    stack.write("main.tf", &config(1));
+    stack.run_env(&["apply", "-auto-approve"], &env).expect(0);
+    assert_eq!(listed(&drongo, &instances, "instances").len(), 1);
+    stack.run_env(&["plan", "-detailed-exitcode"], &env).expect(0);
+
+    // A resize is an update in place, never a new instance.
+    stack.write("main.tf", &config(2));
+    let run = stack.run_env(&["apply", "-auto-approve"], &env).expect(0);
+    assert!(run.stdout.contains("Resources: 0 added, 1 changed, 0 replaced, 0 destroyed."), "{}", run.stdout);
+    assert_eq!(drongo.get(&format!("{instances}/cache")).body["memorySizeGb"], 2);
+    stack.run_env(&["plan", "-detailed-exitcode"], &env).expect(0);
+
+    stack.run_env(&["destroy", "-auto-approve"], &env).expect(0);
+    assert_eq!(listed(&drongo, &instances, "instances"), Vec::<Value>::new());
 }
