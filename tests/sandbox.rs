@@ -259,3 +259,32 @@ fn vpc_stack_applies_widens_in_place_replaces_when_narrowed_and_destroys() {
     let list = stack.run(&["sandbox", "list"]).stdout;
     assert!(!list.contains("compute.networks ") && !list.contains("servicenetworking.connections "), "{list}");
 }
+
+/// The data tier of the platform: a Cloud SQL instance with 14 databases
+/// and 14 users, and Redis. Cloud SQL runs one operation per instance at a
+/// time; cairn serializes the calls itself, so no 409 reaches the user and
+/// the sandbox never had to refuse one; `CAIRN_LOG=debug` shows the waits.
+#[test]
+fn data_tier_applies_with_per_instance_serialization_and_no_409() {
+    let stack = Stack::from_dir(&support::fixture("sandbox/data_tier"));
+    let run = stack.run_env(&["apply", "-sandbox", "-auto-approve", "-parallelism=16"], &[("CAIRN_LOG", "debug")]).expect(0);
+    assert!(run.stdout.contains("Apply complete! Resources: 46 added"), "{}", run.stdout);
+    assert!(!run.stdout.contains("409") && !run.stderr.contains("operationInProgress\""), "a 409 surfaced:\n{}", run.stderr);
+    assert!(run.stderr.contains("waiting for the lock"), "no serialization in the log:\n{}", run.stderr);
+
+    let sql: Vec<_> = stack.requests().into_iter().filter(|e| e.path.starts_with("/sql/v1beta4/")).collect();
+    let inserts = sql.iter().filter(|e| e.method == "POST" && (e.path.ends_with("/databases") || e.path.ends_with("/users"))).count();
+    assert_eq!(inserts, 28, "one insert per database and user");
+    let refused: Vec<String> = sql.iter().filter(|e| e.status == 409).map(|e| e.call()).collect();
+    assert!(refused.is_empty(), "cairn let Cloud SQL refuse concurrent operations: {refused:?}");
+    // No password in the log or the output.
+    let state = stack.state();
+    for (_, addr, attrs) in support::instances(&state) {
+        if addr.starts_with("random_password.") {
+            let pw = attrs["result"].as_str().unwrap_or_default();
+            assert!(!pw.is_empty() && !run.stdout.contains(pw) && !run.stderr.contains(pw), "{addr} leaked");
+        }
+    }
+    stack.run(&["plan", "-sandbox", "-detailed-exitcode"]).expect(0);
+    stack.run(&["destroy", "-sandbox", "-auto-approve"]).expect(0);
+}

@@ -19,13 +19,24 @@ pub(crate) type KeyGuard = tokio::sync::OwnedMutexGuard<()>;
 /// Waits until no one else holds `key`, then holds it.
 pub(crate) async fn lock(key: String) -> KeyGuard {
     static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let key_for_log = key.clone();
     let lock = {
         let mut map = LOCKS.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
         // The table holds one reference; holders and waiters hold the others.
         map.retain(|k, l| k == &key || Arc::strong_count(l) > 1);
         map.entry(key).or_default().clone()
     };
-    lock.lock_owned().await
+    match lock.clone().try_lock_owned() {
+        Ok(guard) => guard,
+        Err(_) => {
+            // Visible with CAIRN_LOG=debug: the serialization at work.
+            let started = std::time::Instant::now();
+            tracing::debug!(key = %key_for_log, "waiting for the lock: another call on this object is in progress");
+            let guard = lock.lock_owned().await;
+            tracing::debug!(key = %key_for_log, waited_ms = started.elapsed().as_millis() as u64, "lock acquired");
+            guard
+        }
+    }
 }
 
 #[cfg(test)]
