@@ -13,6 +13,7 @@
 //! It matches `(method, path segments)` and answers.
 
 pub mod artifactregistry;
+pub mod bigquery;
 pub mod compute;
 pub mod iam;
 pub mod policy;
@@ -46,6 +47,8 @@ pub enum Api {
     Compute,
     /// Service Networking v1 (no Discovery document is embedded).
     ServiceNetworking,
+    /// BigQuery v2 (datasets and tables).
+    BigQuery,
 }
 
 impl Api {
@@ -63,6 +66,7 @@ impl Api {
             Api::SqlAdmin => "sqladmin",
             Api::Compute => "compute",
             Api::ServiceNetworking => "servicenetworking",
+            Api::BigQuery => "bigquery",
         }
     }
 
@@ -78,6 +82,7 @@ impl Api {
             Api::SqlAdmin => "sqladmin.googleapis.com",
             Api::Compute => "compute.googleapis.com",
             Api::ServiceNetworking => "servicenetworking.googleapis.com",
+            Api::BigQuery => "bigquery.googleapis.com",
         }
     }
 }
@@ -109,6 +114,8 @@ pub struct ApiRequest {
     /// the absolute links some APIs answer with (Compute's `selfLink`s);
     /// empty when the request named no host.
     pub base_url: String,
+    /// The `If-Match` header (BigQuery's etag precondition).
+    pub if_match: Option<String>,
 }
 
 impl ApiRequest {
