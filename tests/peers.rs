@@ -3,7 +3,8 @@
 //!
 //! drongo (`pip install drongo`, pinned in `scripts/test.sh`, which installs
 //! it into `target/peer-venv` and exports `CAIRN_DRONGO`) serves Cloud
-//! Storage, Secret Manager and Memorystore at Google's own paths on one port
+//! Storage, Secret Manager, Memorystore and BigQuery at Google's own paths
+//! on one port
 //! (`/storage/v1/b`, `/v1/projects/p/secrets`), which is what
 //! `CAIRN_GOOGLE_ENDPOINT` sends. It has no Service Usage, so the stack
 //! enables no API. Without `CAIRN_DRONGO` the test says so and passes.
@@ -218,4 +219,62 @@ fn drongo_memorystore_applies_resizes_in_place_plans_clean_and_destroys() {
 
     stack.run_env(&["destroy", "-auto-approve"], &env).expect(0);
     assert_eq!(listed(&drongo, &instances, "instances"), Vec::<Value>::new());
+}
+
+#[test]
+fn drongo_bigquery_applies_adds_a_column_in_place_plans_clean_and_destroys() {
+    let Some(program) = std::env::var("CAIRN_DRONGO").ok().filter(|p| !p.is_empty()) else {
+        eprintln!("note: CAIRN_DRONGO is not set; skipping the drongo peer test (scripts/test.sh installs drongo)");
+        return;
+    };
+    let drongo = start_drongo(&program);
+    let stack = Stack::new();
+    let config = |extra: &str| {
+        format!(
+            r#"provider "google" {{
+  project = "{PROJECT}"
+}}
+
+resource "google_bigquery_dataset" "analytics" {{
+  dataset_id                 = "analytics"
+  location                   = "EU"
+  delete_contents_on_destroy = true
+
+  labels = {{
+    team = "data"
+  }}
+}}
+
+resource "google_bigquery_table" "orders" {{
+  dataset_id          = google_bigquery_dataset.analytics.dataset_id
+  table_id            = "orders"
+  deletion_protection = false
+
+  schema = jsonencode([
+    {{ name = "id", type = "STRING", mode = "REQUIRED" }},
+    {{ name = "amount", type = "NUMERIC" }},{extra}
+  ])
+}}
+"#
+        )
+    };
+    let endpoint = format!("http://{}", drongo.addr);
+    let env = [("CAIRN_GOOGLE_ENDPOINT", endpoint.as_str()), ("GOOGLE_OAUTH_ACCESS_TOKEN", "peer-token")];
+    let datasets = format!("/bigquery/v2/projects/{PROJECT}/datasets");
+
+    stack.write("main.tf", &config(""));
+    stack.run_env(&["apply", "-auto-approve"], &env).expect(0);
+    assert_eq!(listed(&drongo, &datasets, "datasets").len(), 1);
+    stack.run_env(&["plan", "-detailed-exitcode"], &env).expect(0);
+
+    // A new NULLABLE column is an update in place.
+    stack.write("main.tf", &config("\n    { name = \"note\", type = \"STRING\" },"));
+    let run = stack.run_env(&["apply", "-auto-approve"], &env).expect(0);
+    assert!(run.stdout.contains("Resources: 0 added, 1 changed, 0 replaced, 0 destroyed."), "{}", run.stdout);
+    let fields = drongo.get(&format!("{datasets}/analytics/tables/orders")).body["schema"]["fields"].clone();
+    assert_eq!(fields.as_array().map(Vec::len), Some(3), "{fields}");
+    stack.run_env(&["plan", "-detailed-exitcode"], &env).expect(0);
+
+    stack.run_env(&["destroy", "-auto-approve"], &env).expect(0);
+    assert_eq!(listed(&drongo, &datasets, "datasets"), Vec::<Value>::new());
 }

@@ -261,14 +261,14 @@ fn vpc_stack_applies_widens_in_place_replaces_when_narrowed_and_destroys() {
 }
 
 /// The data tier of the platform: a Cloud SQL instance with 14 databases
-/// and 14 users, and Redis. Cloud SQL runs one operation per instance at a
+/// and 14 users, Redis, and a BigQuery dataset with 3 tables. Cloud SQL runs one operation per instance at a
 /// time; cairn serializes the calls itself, so no 409 reaches the user and
 /// the sandbox never had to refuse one; `CAIRN_LOG=debug` shows the waits.
 #[test]
 fn data_tier_applies_with_per_instance_serialization_and_no_409() {
     let stack = Stack::from_dir(&support::fixture("sandbox/data_tier"));
     let run = stack.run_env(&["apply", "-sandbox", "-auto-approve", "-parallelism=16"], &[("CAIRN_LOG", "debug")]).expect(0);
-    assert!(run.stdout.contains("Apply complete! Resources: 46 added"), "{}", run.stdout);
+    assert!(run.stdout.contains("Apply complete! Resources: 51 added"), "{}", run.stdout);
     assert!(!run.stdout.contains("409") && !run.stderr.contains("operationInProgress\""), "a 409 surfaced:\n{}", run.stderr);
     assert!(run.stderr.contains("waiting for the lock"), "no serialization in the log:\n{}", run.stderr);
 

@@ -320,6 +320,25 @@ pub const CASES: &[Case] = &[
         import_ignore: &[],
         gone: |p, a| p.unlisted_named("redis.instances", s(a, "name")),
     },
+    Case {
+        ty: "google_bigquery_dataset",
+        update: Some("friendly_name"),
+        replace: "location",
+        import_id: |a| s(a, "id").to_string(),
+        drift: Some(("bigquery.datasets", |a| s(a, "dataset_id").to_string())),
+        import_ignore: &["delete_contents_on_destroy"],
+        gone: |p, a| p.unlisted("bigquery.datasets", &format!("{}/{}", s(a, "project"), s(a, "dataset_id"))),
+    },
+    Case {
+        ty: "google_bigquery_table",
+        update: Some("description"),
+        replace: "schema",
+        import_id: |a| format!("{}/{}/{}", s(a, "project"), s(a, "dataset_id"), s(a, "table_id")),
+        drift: Some(("bigquery.tables", |a| s(a, "table_id").to_string())),
+        // Only cairn holds it (true on import, as in Terraform).
+        import_ignore: &["deletion_protection"],
+        gone: |p, a| p.unlisted("bigquery.tables", &format!("{}/{}/{}", s(a, "project"), s(a, "dataset_id"), s(a, "table_id"))),
+    },
 ];
 
 /// One `#[test]` per row, so rows run in parallel and fail alone.
@@ -354,6 +373,8 @@ conformance!(
     google_compute_global_address,
     google_service_networking_connection,
     google_redis_instance,
+    google_bigquery_dataset,
+    google_bigquery_table,
 );
 
 #[test]

@@ -11,7 +11,9 @@
 //!   [`Error::Api`], 404 as [`Error::NotFound`], and retries by named reason
 //!   with exponential backoff, jitter and `Retry-After`, bounded by a
 //!   deadline. [`Client::read_modify_write`] retries a whole
-//!   read-modify-write on 412 / 409 ABORTED (stale etags).
+//!   read-modify-write on 412 / 409 ABORTED (stale etags);
+//!   [`Client::call_if_match`] is a write conditional on an etag sent as
+//!   `If-Match` (BigQuery).
 //! - [`Client::wait_operation`]: polls a google.longrunning operation.
 //! - Each call holds a slot of its service's adaptive limit
 //!   ([`crate::throttle`]) while it is on the wire; 429s lower the limit.
@@ -410,13 +412,37 @@ impl Client {
         body: Option<&Json>,
         deadline: Instant,
     ) -> Result<Option<Json>, Error> {
+        self.request_with(method, url, body, deadline, None).await
+    }
+
+    /// A write conditional on the object's `etag` (an `If-Match` header, as
+    /// BigQuery takes it): 412 when the object changed since it was read,
+    /// for [`Client::read_modify_write`] to redo. The answer must be an object.
+    pub async fn call_if_match(&self, method: Method, url: &str, body: Option<&Json>, etag: &str) -> Result<Json, Error> {
+        let call = format!("{method} {url}");
+        let if_match = Some(etag).filter(|e| !e.is_empty());
+        match self.request_with(method, url, body, after(self.retry_deadline), if_match).await? {
+            Some(v @ Json::Object(_)) => Ok(v),
+            Some(_) => Err(Error::Invalid(format!("{call}: answer is not a JSON object"))),
+            None => Ok(Json::Object(Default::default())),
+        }
+    }
+
+    async fn request_with(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Json>,
+        deadline: Instant,
+        if_match: Option<&str>,
+    ) -> Result<Option<Json>, Error> {
         let (deadline, operation_bound) = bound(deadline);
         let mut attempt: u32 = 0;
         let limiter = self.limits.get(&service_of(url));
         loop {
             let permit = limiter.acquire().await;
             let started = Instant::now();
-            let result = self.attempt(&method, url, body).await;
+            let result = self.attempt(&method, url, body, if_match).await;
             drop(permit);
             match &result {
                 Ok(_) => limiter.on_success(),
@@ -456,10 +482,13 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, method: &Method, url: &str, body: Option<&Json>) -> Result<(u16, Option<Json>), Failure> {
+    async fn attempt(&self, method: &Method, url: &str, body: Option<&Json>, if_match: Option<&str>) -> Result<(u16, Option<Json>), Failure> {
         let call = format!("{method} {url}");
         let token = self.bearer().await.map_err(|error| Failure { error, retry: None, retry_after: None, rate_limited: false })?;
         let mut req = self.http.request(method.clone(), url).bearer_auth(token).header("Accept", "application/json");
+        if let Some(etag) = if_match {
+            req = req.header("If-Match", etag);
+        }
         if let Some(b) = body {
             req = req.json(b);
         } else if *method == Method::POST || *method == Method::PUT || *method == Method::PATCH {

@@ -198,6 +198,9 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/compute/v1/") {
         return make(Api::Compute, false, rest, path.to_string());
     }
+    if let Some(rest) = path.strip_prefix("/bigquery/v2/") {
+        return make(Api::BigQuery, false, rest, path.to_string());
+    }
     for (prefix, api, version) in [
         ("/artifactregistry/v1/", Api::ArtifactRegistry, "v1"),
         ("/secretmanager/v1/", Api::SecretManager, "v1"),
@@ -249,7 +252,7 @@ fn segments(api: Api, rest: &str) -> (Vec<String>, Option<String>) {
     let mut verb = None;
     // Cloud Storage object names may hold `:`; Compute has no verbs (its
     // custom methods are path segments: `.../expandIpCidrRange`).
-    if api != Api::Storage && api != Api::Compute {
+    if api != Api::Storage && api != Api::Compute && api != Api::BigQuery {
         if let Some(last) = segs.last_mut() {
             if let Some((name, v)) = last.rsplit_once(':') {
                 verb = Some(v.to_string());
@@ -314,6 +317,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
     entry.upload = route.upload;
     let authorized = authorized(req.headers().get(header::AUTHORIZATION));
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
     let base_url = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(|h| format!("http://{h}")).unwrap_or_default();
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
@@ -347,6 +351,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
         body,
         host,
         base_url,
+        if_match,
     };
 
     let result = {
@@ -365,6 +370,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
             Api::Compute => services::compute::handle(&mut ctx, store, &api_req),
             Api::ServiceNetworking => services::servicenetworking::handle(&mut ctx, store, &api_req),
             Api::Redis => services::redis::handle(&mut ctx, store, &api_req),
+            Api::BigQuery => services::bigquery::handle(&mut ctx, store, &api_req),
         }
     };
     match result {
@@ -486,6 +492,8 @@ mod tests {
         let r = route("/servicenetworking/v1/services/servicenetworking.googleapis.com/connections").unwrap();
         assert_eq!((r.api, r.google_path.as_str()), (Api::ServiceNetworking, "/v1/services/servicenetworking.googleapis.com/connections"));
         assert_eq!(route("/v1/services/servicenetworking.googleapis.com/connections").unwrap().api, Api::ServiceNetworking);
+        let r = route("/bigquery/v2/projects/p/datasets/d/tables/t").unwrap();
+        assert_eq!((r.api, r.rest.as_str(), r.google_path.as_str()), (Api::BigQuery, "projects/p/datasets/d/tables/t", "/bigquery/v2/projects/p/datasets/d/tables/t"));
         assert!(route("/v3/folders/1").is_none());
         assert!(route("/v1/projects/p/widgets").is_none());
         assert!(route("/").is_none());

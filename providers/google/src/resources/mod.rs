@@ -3,7 +3,7 @@
 //! values from the prior state, parsing import IDs by their formats, and
 //! labels merged with the provider's `default_labels` (provider 5+
 //! semantics). What the Compute Engine types share beyond that is in
-//! [`compute`].
+//! [`compute`]; what the BigQuery types share, in `bigquery.rs`.
 //!
 //! IAM types are generic over where the policy lives: `iam.rs` (policy
 //! edits and the read-modify-write), `iam_member.rs` and `iam_binding.rs`
@@ -12,6 +12,9 @@
 //! target (`storage_bucket_iam_member.rs`...).
 
 pub mod artifact_registry_repository;
+pub(crate) mod bigquery;
+pub mod bigquery_dataset;
+pub mod bigquery_table;
 pub(crate) mod compute;
 pub mod compute_firewall;
 pub mod compute_global_address;
@@ -65,6 +68,8 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(compute_global_address::ComputeGlobalAddress),
         Box::new(service_networking_connection::ServiceNetworkingConnection),
         Box::new(redis_instance::RedisInstance),
+        Box::new(bigquery_dataset::BigqueryDataset),
+        Box::new(bigquery_table::BigqueryTable),
     ]
 }
 
@@ -289,6 +294,22 @@ pub(crate) fn effective_labels(client: &Client, planned: &Json) -> BTreeMap<Stri
     let mut all = client.config().default_labels.clone();
     all.extend(string_map(planned, "labels"));
     all
+}
+
+/// The `labels` of a merge patch (PATCH) from `prior` to `planned`: every
+/// label to set, and `null` for each one removed; `None` when the labels
+/// do not change.
+pub(crate) fn labels_patch(client: &Client, prior: &Json, planned: &Json) -> Option<Json> {
+    let new_labels = effective_labels(client, planned);
+    let old_labels = string_map(prior, "effective_labels");
+    if new_labels == old_labels {
+        return None;
+    }
+    let mut l: Map<String, Json> = new_labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    for k in old_labels.keys().filter(|k| !new_labels.contains_key(*k)) {
+        l.insert(k.clone(), Json::Null);
+    }
+    Some(Json::Object(l))
 }
 
 /// Labels as read: `effective_labels` all of the API's; `labels` and

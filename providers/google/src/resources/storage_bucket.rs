@@ -27,7 +27,7 @@
 
 use super::{
     api_object, block, blocks, effective_labels, encode, fill_project, int_of, label_attrs, object, opt_bool, opt_str,
-    plan_labels, project_of, read_labels, req_str, string_map,
+    labels_patch, plan_labels, project_of, read_labels, req_str,
 };
 use crate::client::Method;
 use crate::{AttrSpec, BlockSpec, BoxFuture, Client, Error, GoogleResource, Json, Nesting, ProviderConfig, Timeouts, TypeSchema, TypeSpec};
@@ -680,14 +680,8 @@ impl GoogleResource for StorageBucket {
                     patch.insert(field.into(), want.unwrap_or(unset));
                 }
             }
-            let new_labels = effective_labels(client, planned);
-            let old_labels = string_map(prior, "effective_labels");
-            if new_labels != old_labels {
-                let mut l: Map<String, Json> = new_labels.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-                for k in old_labels.keys().filter(|k| !new_labels.contains_key(*k)) {
-                    l.insert(k.clone(), Json::Null);
-                }
-                patch.insert("labels".into(), Json::Object(l));
+            if let Some(l) = labels_patch(client, prior, planned) {
+                patch.insert("labels".into(), l);
             }
             if !patch.is_empty() {
                 let url = client.url(SERVICE, &format!("b/{}", encode(name)));

@@ -13,6 +13,7 @@
 //! It matches `(method, path segments)` and answers.
 
 pub mod artifactregistry;
+pub mod bigquery;
 pub mod compute;
 pub mod iam;
 pub mod policy;
@@ -49,6 +50,8 @@ pub enum Api {
     ServiceNetworking,
     /// Memorystore for Redis v1.
     Redis,
+    /// BigQuery v2 (datasets and tables).
+    BigQuery,
 }
 
 impl Api {
@@ -67,6 +70,7 @@ impl Api {
             Api::Compute => "compute",
             Api::ServiceNetworking => "servicenetworking",
             Api::Redis => "redis",
+            Api::BigQuery => "bigquery",
         }
     }
 
@@ -83,6 +87,7 @@ impl Api {
             Api::Compute => "compute.googleapis.com",
             Api::ServiceNetworking => "servicenetworking.googleapis.com",
             Api::Redis => "redis.googleapis.com",
+            Api::BigQuery => "bigquery.googleapis.com",
         }
     }
 }
@@ -114,6 +119,8 @@ pub struct ApiRequest {
     /// the absolute links some APIs answer with (Compute's `selfLink`s);
     /// empty when the request named no host.
     pub base_url: String,
+    /// The `If-Match` header (BigQuery's etag precondition).
+    pub if_match: Option<String>,
 }
 
 impl ApiRequest {
