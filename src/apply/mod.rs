@@ -191,6 +191,8 @@ struct Done {
     addr: ResourceAddr,
     action: Action,
     elapsed: Duration,
+    /// What the plan said the object would be (create and update).
+    planned: Option<Value>,
     result: Result<Option<Value>, ProviderError>,
 }
 
@@ -388,7 +390,7 @@ pub async fn apply(
             tokio::spawn(async move {
                 let start = Instant::now();
                 let result = run_operation(&addr, action, before.as_ref(), after.as_ref()).await;
-                let _ = tx.send(Done { item, addr, action, elapsed: start.elapsed(), result });
+                let _ = tx.send(Done { item, addr, action, elapsed: start.elapsed(), planned: after, result });
             });
         }
         if in_flight == 0 && (queued_ops.is_empty() || stopping) && ready.is_empty() {
@@ -527,6 +529,33 @@ fn conforms(planned: &Value, now: &Value) -> bool {
     }
 }
 
+/// A warning when the object a provider made differs from the plan where
+/// the plan was known (Terraform's "inconsistent result after apply"):
+/// the state keeps what the provider returned, and the next plan shows any
+/// difference. Names the attributes, never their values (they may be
+/// sensitive).
+fn inconsistent_result(addr: &ResourceAddr, planned: &Value, made: &Value) -> Option<Diagnostic> {
+    let (Some(p), Some(m)) = (planned.unmarked().as_map(), made.unmarked().as_map()) else { return None };
+    let differs: Vec<&str> = p
+        .iter()
+        .filter(|(k, v)| !m.get(*k).is_some_and(|w| conforms(v, w)))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if differs.is_empty() {
+        return None;
+    }
+    Some(
+        Diagnostic::warning("Provider produced an inconsistent result after apply")
+            .with_detail(format!(
+                "{addr}: the object made differs from the plan in {}. cairn keeps the object as the provider \
+                 returned it; the next plan shows any difference. This is a bug in the resource type's plan: \
+                 please report it.",
+                differs.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .with_address(addr.to_string()),
+    )
+}
+
 /// The provider calls of one change.
 async fn run_operation(addr: &ResourceAddr, action: Action, before: Option<&Value>, after: Option<&Value>) -> Result<Option<Value>, ProviderError> {
     let Some(rtype) = provider::lookup(addr.mode, &addr.type_name) else {
@@ -581,6 +610,13 @@ fn record(
     let sa = plan::state_addr(addr);
     match &done.result {
         Ok(Some(value)) => {
+            // Terraform makes this an error. Google types cannot yet mark a
+            // computed attribute unknown in their plan (etags, fingerprints,
+            // update times keep their prior values), so for now it is only
+            // logged (CAIRN_LOG=debug).
+            if let Some(d) = done.planned.as_ref().and_then(|p| inconsistent_result(addr, p, value)) {
+                tracing::debug!(address = %addr, detail = %d.detail, "{}", d.summary);
+            }
             let deps = changes.get(addr).map(|c| c.dependencies.clone()).unwrap_or_default();
             let mut inst = crate::state::InstanceState::new(serde_json::Value::Null);
             plan::store_value(&mut inst, value);
@@ -705,5 +741,20 @@ fn complete(
                 ready.push(d.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod inconsistency_tests {
+    use super::*;
+
+    #[test]
+    fn names_the_attributes_that_differ_where_the_plan_was_known() {
+        let addr: ResourceAddr = "google_storage_bucket.b".parse().unwrap();
+        let planned = Value::object([("name", Value::string("b")), ("etag", Value::string("e1")), ("id", Value::Unknown(crate::value::Type::String))]);
+        let made = Value::object([("name", Value::string("b")), ("etag", Value::string("e2")), ("id", Value::string("b"))]);
+        let d = inconsistent_result(&addr, &planned, &made).expect("etag differs");
+        assert!(d.detail.contains("`etag`") && !d.detail.contains("`id`") && !d.detail.contains("e2"), "{}", d.detail);
+        assert!(inconsistent_result(&addr, &made, &made).is_none());
     }
 }
