@@ -283,6 +283,28 @@ impl ResourceType for GoogleType {
                 }
             }
         }
+        // An update makes new etags and fingerprints: unknown until applied.
+        // Only when something is really written: a plan with no change
+        // stays one.
+        let changing = self.inner.changes_on_write();
+        if let (Some(prior), false) = (prior, changing.is_empty()) {
+            let without = |v: &Value| {
+                let mut j = provider_json(v);
+                if let Some(o) = j.as_object_mut() {
+                    for k in changing {
+                        o.remove(*k);
+                    }
+                }
+                j
+            };
+            if without(prior) != without(&Value::Object(m.clone())) {
+                for k in changing {
+                    if let (Some(v), Some(a)) = (m.get_mut(*k), self.schema.attributes.get(*k)) {
+                        *v = Value::Unknown(a.ty.clone());
+                    }
+                }
+            }
+        }
         Ok(Value::Object(m).mark_if(marked))
     }
 

@@ -491,7 +491,10 @@ fn run(ty: &str) {
             }
             let allowed = self::case(&t).import_ignore;
             assert!(block[0].ends_with("will be updated in-place"), "{a} after import:\n{}", run.stdout);
-            let changed = changed_attributes(&block);
+            // Values that only become unknown (an etag a write may renew) are
+            // not changes of configuration.
+            let known: Vec<&str> = block.iter().copied().filter(|l| !l.trim_end().ends_with("-> (known after apply)")).collect();
+            let changed = changed_attributes(&known);
             assert!(changed.iter().all(|c| allowed.contains(&c.as_str())), "{a} after import changes {changed:?}, beyond {allowed:?}:\n{}", run.stdout);
         }
     }

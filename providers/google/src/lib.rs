@@ -177,6 +177,14 @@ pub trait GoogleResource: Send + Sync {
         Ok(proposed)
     }
 
+    /// Computed attributes that get a new value from every write (etags,
+    /// fingerprints, update times): the engine plans them as unknown for an
+    /// update, rather than as their prior values, so that a plan never
+    /// promises what the API will change.
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Attributes whose planned change the API cannot make in place although
     /// the schema lets them change (a subnetwork's range may only grow),
     /// each with why: the engine plans a replacement for them, as for a

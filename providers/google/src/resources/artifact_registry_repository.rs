@@ -396,6 +396,10 @@ impl GoogleResource for ArtifactRegistryRepository {
         "google_artifact_registry_repository"
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["update_time"]
+    }
+
     fn schema(&self) -> TypeSchema {
         let s = || TypeSpec::String;
         let strings = || TypeSpec::List(Box::new(TypeSpec::String));

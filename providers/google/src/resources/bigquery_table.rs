@@ -217,6 +217,10 @@ impl GoogleResource for BigqueryTable {
         TYPE_NAME
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["etag", "last_modified_time"]
+    }
+
     fn schema(&self) -> TypeSchema {
         let s = || TypeSpec::String;
         let n = || TypeSpec::Number;

@@ -64,6 +64,10 @@ impl GoogleResource for ComputeGlobalAddress {
         "google_compute_global_address"
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["label_fingerprint"]
+    }
+
     fn schema(&self) -> TypeSchema {
         let s = || TypeSpec::String;
         let mut attributes = vec![

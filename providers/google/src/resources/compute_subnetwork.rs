@@ -175,6 +175,10 @@ impl GoogleResource for ComputeSubnetwork {
         "google_compute_subnetwork"
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["fingerprint"]
+    }
+
     fn schema(&self) -> TypeSchema {
         let s = || TypeSpec::String;
         let range = TypeSchema { attributes: vec![AttrSpec::required("range_name", s()), AttrSpec::required("ip_cidr_range", s())], blocks: Vec::new() };

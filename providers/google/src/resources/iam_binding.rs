@@ -57,6 +57,10 @@ impl GoogleResource for IamBinding {
         self.0.binding_type()
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["etag"]
+    }
+
     fn schema(&self) -> TypeSchema {
         iam_schema(self.0, AttrSpec::required("members", TypeSpec::Set(Box::new(TypeSpec::String))))
     }

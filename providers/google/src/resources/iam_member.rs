@@ -42,6 +42,10 @@ impl GoogleResource for IamMember {
         self.0.member_type()
     }
 
+    fn changes_on_write(&self) -> &'static [&'static str] {
+        &["etag"]
+    }
+
     fn schema(&self) -> TypeSchema {
         iam_schema(self.0, AttrSpec::required("member", TypeSpec::String).force_new())
     }
