@@ -25,6 +25,7 @@
 //! | Compute Engine | `https://compute.googleapis.com/compute/v1/` | `http://ADDR/compute/v1/` |
 //! | Service Networking | `https://servicenetworking.googleapis.com/v1/` | `http://ADDR/servicenetworking/v1/` |
 //! | Memorystore for Redis | `https://redis.googleapis.com/v1/` | `http://ADDR/redis/v1/` |
+//! | Cloud Run Admin v2 | `https://run.googleapis.com/v2/` | `http://ADDR/run/v2/` |
 //!
 //! APIs whose Google paths start with `/v1/` share that prefix, so the
 //! sandbox also takes `/{api}/v1/...`; a client points each service at
@@ -172,7 +173,7 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// `sqladmin.operations`), `compute.networks`, `compute.subnetworks`,
 /// `compute.firewalls`, `compute.globaladdresses`, `compute.routes`,
 /// `compute.operations`, `servicenetworking.connections` and
-/// `redis.instances`. Empty when
+/// `redis.instances`, `run.services`. Empty when
 /// there is nothing (or no directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)

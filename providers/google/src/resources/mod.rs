@@ -12,6 +12,7 @@
 //! target (`storage_bucket_iam_member.rs`...).
 
 pub mod artifact_registry_repository;
+pub mod cloud_run_v2_service;
 pub(crate) mod compute;
 pub mod compute_firewall;
 pub mod compute_global_address;
@@ -65,6 +66,7 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(compute_global_address::ComputeGlobalAddress),
         Box::new(service_networking_connection::ServiceNetworkingConnection),
         Box::new(redis_instance::RedisInstance),
+        Box::new(cloud_run_v2_service::CloudRunV2Service),
     ]
 }
 

@@ -18,6 +18,7 @@ pub mod iam;
 pub mod policy;
 pub mod redis;
 pub mod resourcemanager;
+pub mod run;
 pub mod secretmanager;
 pub mod servicenetworking;
 pub mod serviceusage;
@@ -49,6 +50,8 @@ pub enum Api {
     ServiceNetworking,
     /// Memorystore for Redis v1.
     Redis,
+    /// Cloud Run Admin v2 (services).
+    Run,
 }
 
 impl Api {
@@ -67,6 +70,7 @@ impl Api {
             Api::Compute => "compute",
             Api::ServiceNetworking => "servicenetworking",
             Api::Redis => "redis",
+            Api::Run => "run",
         }
     }
 
@@ -83,6 +87,7 @@ impl Api {
             Api::Compute => "compute.googleapis.com",
             Api::ServiceNetworking => "servicenetworking.googleapis.com",
             Api::Redis => "redis.googleapis.com",
+            Api::Run => "run.googleapis.com",
         }
     }
 }
