@@ -172,8 +172,8 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// `sqladmin.instances` (with `sqladmin.databases`, `sqladmin.users`,
 /// `sqladmin.operations`), `compute.networks`, `compute.subnetworks`,
 /// `compute.firewalls`, `compute.globaladdresses`, `compute.routes`,
-/// `compute.operations`, `servicenetworking.connections` and
-/// `redis.instances`, `run.services`. Empty when
+/// `compute.operations`, `servicenetworking.connections`,
+/// `redis.instances` and `run.services`. Empty when
 /// there is nothing (or no directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)
