@@ -312,6 +312,16 @@ pub const CASES: &[Case] = &[
         },
     },
     Case {
+        ty: "google_cloud_run_v2_service",
+        update: Some("template"),
+        replace: "name",
+        import_id: |a| s(a, "id").to_string(),
+        drift: Some(("run.services", |a| s(a, "name").to_string())),
+        // Only cairn holds it (true on import, as in Terraform).
+        import_ignore: &["deletion_protection"],
+        gone: |p, a| p.unlisted_named("run.services", s(a, "name")),
+    },
+    Case {
         ty: "google_redis_instance",
         update: Some("memory_size_gb"),
         replace: "tier",
@@ -375,6 +385,7 @@ conformance!(
     google_redis_instance,
     google_bigquery_dataset,
     google_bigquery_table,
+    google_cloud_run_v2_service,
 );
 
 #[test]

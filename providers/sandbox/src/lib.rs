@@ -26,6 +26,7 @@
 //! | Service Networking | `https://servicenetworking.googleapis.com/v1/` | `http://ADDR/servicenetworking/v1/` |
 //! | Memorystore for Redis | `https://redis.googleapis.com/v1/` | `http://ADDR/redis/v1/` |
 //! | BigQuery v2 | `https://bigquery.googleapis.com/bigquery/v2/` | `http://ADDR/bigquery/v2/` |
+//! | Cloud Run Admin v2 | `https://run.googleapis.com/v2/` | `http://ADDR/run/v2/` |
 //!
 //! APIs whose Google paths start with `/v1/` share that prefix, so the
 //! sandbox also takes `/{api}/v1/...`; a client points each service at
@@ -173,7 +174,8 @@ pub async fn serve(config: Config, addr: SocketAddr) -> std::io::Result<ServerHa
 /// `sqladmin.operations`), `compute.networks`, `compute.subnetworks`,
 /// `compute.firewalls`, `compute.globaladdresses`, `compute.routes`,
 /// `compute.operations`, `servicenetworking.connections`,
-/// `redis.instances`, `bigquery.datasets` and `bigquery.tables`. Empty when
+/// `redis.instances`, `bigquery.datasets`, `bigquery.tables` and
+/// `run.services`. Empty when
 /// there is nothing (or no directory).
 pub fn list(data_dir: &Path) -> Vec<(String, String)> {
     store::list(data_dir)

@@ -15,6 +15,7 @@
 //! - `/storage/v1/...` and `/upload/storage/v1/...` → Cloud Storage;
 //!   `/compute/v1/...` → Compute Engine (Google's own paths, as Storage's);
 //! - `/sql/v1beta4/...` → Cloud SQL Admin (Google's own path);
+//! - `/run/v2/...` → Cloud Run Admin v2;
 //! - `/{api}/v1/...` with `api` one of `artifactregistry`, `secretmanager`,
 //!   `serviceusage`, `iam`, `servicenetworking`, `redis`, `cloudresourcemanager` (also
 //!   `/cloudresourcemanager/v3/...`) → that API (the form cairn's client
@@ -195,6 +196,9 @@ fn route(path: &str) -> Option<Route> {
     if let Some(rest) = path.strip_prefix("/sql/v1beta4/") {
         return make(Api::SqlAdmin, false, rest, path.to_string());
     }
+    if let Some(rest) = path.strip_prefix("/run/v2/") {
+        return make(Api::Run, false, rest, format!("/v2/{rest}"));
+    }
     if let Some(rest) = path.strip_prefix("/compute/v1/") {
         return make(Api::Compute, false, rest, path.to_string());
     }
@@ -371,6 +375,7 @@ async fn answer(shared: &Shared, req: Request, entry: &mut Entry) -> Response {
             Api::ServiceNetworking => services::servicenetworking::handle(&mut ctx, store, &api_req),
             Api::Redis => services::redis::handle(&mut ctx, store, &api_req),
             Api::BigQuery => services::bigquery::handle(&mut ctx, store, &api_req),
+            Api::Run => services::run::handle(&mut ctx, store, &api_req),
         }
     };
     match result {

@@ -15,6 +15,7 @@ pub mod artifact_registry_repository;
 pub(crate) mod bigquery;
 pub mod bigquery_dataset;
 pub mod bigquery_table;
+pub mod cloud_run_v2_service;
 pub(crate) mod compute;
 pub mod compute_firewall;
 pub mod compute_global_address;
@@ -70,6 +71,7 @@ pub fn all() -> Vec<Box<dyn GoogleResource>> {
         Box::new(redis_instance::RedisInstance),
         Box::new(bigquery_dataset::BigqueryDataset),
         Box::new(bigquery_table::BigqueryTable),
+        Box::new(cloud_run_v2_service::CloudRunV2Service),
     ]
 }
 

@@ -19,6 +19,7 @@ pub mod iam;
 pub mod policy;
 pub mod redis;
 pub mod resourcemanager;
+pub mod run;
 pub mod secretmanager;
 pub mod servicenetworking;
 pub mod serviceusage;
@@ -52,6 +53,8 @@ pub enum Api {
     Redis,
     /// BigQuery v2 (datasets and tables).
     BigQuery,
+    /// Cloud Run Admin v2 (services).
+    Run,
 }
 
 impl Api {
@@ -71,6 +74,7 @@ impl Api {
             Api::ServiceNetworking => "servicenetworking",
             Api::Redis => "redis",
             Api::BigQuery => "bigquery",
+            Api::Run => "run",
         }
     }
 
@@ -88,6 +92,7 @@ impl Api {
             Api::ServiceNetworking => "servicenetworking.googleapis.com",
             Api::Redis => "redis.googleapis.com",
             Api::BigQuery => "bigquery.googleapis.com",
+            Api::Run => "run.googleapis.com",
         }
     }
 }
